@@ -1,10 +1,46 @@
 //! MQTT 3.1.1/5.0 and CoAP codecs, sans-IO session and exchange state machines, and the
 //! workspace's single implementation of MQTT topic semantics.
 //!
-//! This crate is being built; see the workspace README for the plan.
+//! # Modules
+//!
+//! - [`topic`]: topic name and filter validation, matching with `+` and `#`, shared subscriptions
+//!   and [`topic::TopicTree`], a subscription trie. Always built; `iot-auth` and `iot-rules` use it
+//!   with the crate's default features off.
+//! - `mqtt` (feature `mqtt`): the MQTT 3.1.1 and 5.0 codec and sessions.
+//! - `coap` (feature `coap`): the CoAP codec (RFC 7252), block-wise transfer (RFC 7959), observe
+//!   (RFC 7641) and exchanges.
+//!
+//! # What this crate does not do
+//!
+//! It opens no sockets and reads no clock. Decoders take bytes; state machines take bytes, events
+//! and the current time from the caller and hand back what to send and when to wake them. The
+//! optional `tokio` feature adds thin runtime adapters on top.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `std` | yes | `std::error::Error` support through `thiserror`, `Bytes` with std |
+//! | `mqtt` | yes | the [`mqtt`](crate#modules) module |
+//! | `coap` | yes | the [`coap`](crate#modules) module |
+//! | `tokio` | no | tokio-util codecs and a UDP driver |
+//!
+//! Without `std` the crate is `#![no_std]` and needs only `alloc`.
 #![no_std]
-#![warn(clippy::std_instead_of_core, clippy::std_instead_of_alloc, clippy::alloc_instead_of_core)]
+#![warn(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::alloc_instead_of_core
+)]
 
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
+
+pub mod topic;
+
+#[cfg(feature = "mqtt")]
+pub mod mqtt;
+
+#[cfg(feature = "coap")]
+pub mod coap;

@@ -1,0 +1,1 @@
+//! MQTT topic names, topic filters, matching and the subscription trie.
