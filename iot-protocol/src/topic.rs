@@ -1,1 +1,0 @@
-//! MQTT topic names, topic filters, matching and the subscription trie.
