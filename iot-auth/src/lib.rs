@@ -1,3 +1,16 @@
-//! Device credentials and signing (Alibaba, Azure SAS, X.509) and topic ACL policies for IoT platforms.
-//!
-//! This crate is being built; see the workspace README for the plan.
+//! Device credentials and signing (Alibaba, Azure SAS, X.509) and topic ACL policies for IoT
+//! platforms.
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod alibaba;
+pub mod azure;
+pub mod error;
+pub mod ident;
+pub mod random;
+pub mod sign;
+pub mod time;

@@ -1,0 +1,320 @@
+//! The HMAC core shared by every vendor signer: sign methods, the MAC tag, hex output and
+//! constant-time comparison.
+//!
+//! Alibaba signs "content" built from request parameters sorted by name and concatenated as
+//! `name` + `value` without separators; [`sign_params`] feeds such parameters straight into the
+//! MAC without building the string, so signing does not allocate.
+
+use core::fmt;
+
+use hmac::{Hmac, KeyInit, Mac};
+use subtle::ConstantTimeEq;
+
+/// An HMAC sign method (`signmethod` / `signMethod` on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignMethod {
+    /// HMAC-MD5 (`hmacmd5`), 16-byte tag. The 2018 documentation's default.
+    HmacMd5,
+    /// HMAC-SHA1 (`hmacsha1`), 20-byte tag.
+    HmacSha1,
+    /// HMAC-SHA256 (`hmacsha256`), 32-byte tag. What the current SDKs send.
+    HmacSha256,
+}
+
+impl SignMethod {
+    /// All methods, weakest first.
+    pub const ALL: [SignMethod; 3] = [Self::HmacMd5, Self::HmacSha1, Self::HmacSha256];
+
+    /// The lowercase wire name (`hmacmd5`, `hmacsha1`, `hmacsha256`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::HmacMd5 => "hmacmd5",
+            Self::HmacSha1 => "hmacsha1",
+            Self::HmacSha256 => "hmacsha256",
+        }
+    }
+
+    /// Parses a wire name, ASCII case-insensitively (the registration documentation writes
+    /// `HmacMD5`, the C SDK's sub-device login `hmacSha1`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// The tag length in bytes.
+    pub const fn output_len(self) -> usize {
+        match self {
+            Self::HmacMd5 => 16,
+            Self::HmacSha1 => 20,
+            Self::HmacSha256 => 32,
+        }
+    }
+}
+
+impl fmt::Display for SignMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Hex digit case for signatures put on the wire.
+///
+/// Alibaba's C SDKs emit uppercase, its Node and Python SDKs lowercase; verification in this
+/// crate accepts both. This crate emits lowercase unless told otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum HexCase {
+    /// `0-9a-f` (default).
+    #[default]
+    Lower,
+    /// `0-9A-F`, as the C SDKs print.
+    Upper,
+}
+
+/// A MAC tag (up to 32 bytes). Compared in constant time.
+#[derive(Clone, Copy)]
+pub struct Tag {
+    bytes: [u8; 32],
+    len: u8,
+}
+
+impl fmt::Debug for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Tag({})", self.to_hex(HexCase::Lower))
+    }
+}
+
+impl PartialEq for Tag {
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq_bytes(other.as_bytes())
+    }
+}
+
+impl Eq for Tag {}
+
+impl Tag {
+    fn from_slice(s: &[u8]) -> Self {
+        let mut bytes = [0u8; 32];
+        let n = s.len().min(32);
+        bytes[..n].copy_from_slice(&s[..n]);
+        Self {
+            bytes,
+            len: u8::try_from(n).unwrap_or(32),
+        }
+    }
+
+    /// The raw tag.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// Hex text of the tag.
+    pub fn to_hex(&self, case: HexCase) -> HexTag {
+        let digits: &[u8; 16] = match case {
+            HexCase::Lower => b"0123456789abcdef",
+            HexCase::Upper => b"0123456789ABCDEF",
+        };
+        let mut buf = [0u8; 64];
+        for (i, b) in self.as_bytes().iter().enumerate() {
+            buf[2 * i] = digits[usize::from(b >> 4)];
+            buf[2 * i + 1] = digits[usize::from(b & 0x0f)];
+        }
+        HexTag {
+            buf,
+            len: self.len * 2,
+        }
+    }
+
+    /// Constant-time comparison with raw bytes (false when the lengths differ).
+    pub fn ct_eq_bytes(&self, other: &[u8]) -> bool {
+        self.as_bytes().ct_eq(other).into()
+    }
+
+    /// Compares with hex text, accepting either case. `None` when `hex` is not hex of this
+    /// tag's length (so callers can report a malformed signature rather than a mismatch);
+    /// otherwise the constant-time comparison result.
+    pub fn ct_eq_hex(&self, hex: &[u8]) -> Option<bool> {
+        let mut decoded = [0u8; 32];
+        let n = decode_hex(hex, &mut decoded)?;
+        if n != usize::from(self.len) {
+            return None;
+        }
+        Some(self.ct_eq_bytes(&decoded[..n]))
+    }
+}
+
+/// Decodes hex (either case) into `out`; `None` for odd length, non-hex or overflow.
+pub(crate) fn decode_hex(hex: &[u8], out: &mut [u8]) -> Option<usize> {
+    if !hex.len().is_multiple_of(2) || hex.len() / 2 > out.len() {
+        return None;
+    }
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    for (i, pair) in hex.chunks_exact(2).enumerate() {
+        out[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+    }
+    Some(hex.len() / 2)
+}
+
+/// Hex text of a [`Tag`], on the stack.
+#[derive(Clone, Copy)]
+pub struct HexTag {
+    buf: [u8; 64],
+    len: u8,
+}
+
+impl HexTag {
+    /// The hex text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever written.
+        core::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or("")
+    }
+}
+
+impl fmt::Display for HexTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for HexTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// HMAC block size of MD5, SHA-1 and SHA-256.
+const BLOCK: usize = 64;
+
+/// Builds an HMAC instance for any key length without a fallible constructor: keys longer than
+/// a block are hashed first and shorter ones zero-padded, exactly as RFC 2104 §2 does.
+fn keyed<D>(key: &[u8]) -> Hmac<D>
+where
+    D: hmac::EagerHash + sha2::Digest,
+    Hmac<D>: KeyInit,
+{
+    let mut block = hmac::digest::Key::<Hmac<D>>::default();
+    if key.len() > block.len() {
+        let h = D::digest(key);
+        let n = h.len().min(block.len());
+        block[..n].copy_from_slice(&h[..n]);
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let mac = <Hmac<D> as KeyInit>::new(&block);
+    zeroize::Zeroize::zeroize(block.as_mut_slice());
+    mac
+}
+
+fn mac_parts<D>(key: &[u8], parts: &[&[u8]]) -> Tag
+where
+    D: hmac::EagerHash + sha2::Digest,
+    Hmac<D>: KeyInit,
+{
+    let mut mac = keyed::<D>(key);
+    for p in parts {
+        Mac::update(&mut mac, p);
+    }
+    Tag::from_slice(&mac.finalize().into_bytes())
+}
+
+// The block-size assumption above holds for the three digests used.
+const _: () = assert!(BLOCK == 64);
+
+/// HMAC of the concatenation of `parts` under `key`.
+pub fn hmac(method: SignMethod, key: &[u8], parts: &[&[u8]]) -> Tag {
+    match method {
+        SignMethod::HmacMd5 => mac_parts::<md5::Md5>(key, parts),
+        SignMethod::HmacSha1 => mac_parts::<sha1::Sha1>(key, parts),
+        SignMethod::HmacSha256 => mac_parts::<sha2::Sha256>(key, parts),
+    }
+}
+
+/// HMAC of Alibaba "content": `params` (name, value) are fed as `name` + `value` in the order
+/// given, which must already be sorted by name (the vendors' rule). Absent optional parameters
+/// are simply left out of `params`.
+pub fn sign_params(method: SignMethod, key: &[u8], params: &[(&str, &str)]) -> Tag {
+    fn run<D>(key: &[u8], params: &[(&str, &str)]) -> Tag
+    where
+        D: hmac::EagerHash + sha2::Digest,
+        Hmac<D>: KeyInit,
+    {
+        let mut mac = keyed::<D>(key);
+        for (n, v) in params {
+            Mac::update(&mut mac, n.as_bytes());
+            Mac::update(&mut mac, v.as_bytes());
+        }
+        Tag::from_slice(&mac.finalize().into_bytes())
+    }
+    match method {
+        SignMethod::HmacMd5 => run::<md5::Md5>(key, params),
+        SignMethod::HmacSha1 => run::<sha1::Sha1>(key, params),
+        SignMethod::HmacSha256 => run::<sha2::Sha256>(key, params),
+    }
+}
+
+/// Compares two byte strings in constant time (for tokens).
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc2202_and_rfc4231() {
+        // RFC 2202 test case 2 (MD5, SHA-1) and RFC 4231 test case 2 (SHA-256): key "Jefe".
+        let msg: &[&[u8]] = &[b"what do ya want ", b"for nothing?"];
+        assert_eq!(
+            hmac(SignMethod::HmacMd5, b"Jefe", msg)
+                .to_hex(HexCase::Lower)
+                .as_str(),
+            "750c783e6ab0b503eaa86e310a5db738"
+        );
+        assert_eq!(
+            hmac(SignMethod::HmacSha1, b"Jefe", msg)
+                .to_hex(HexCase::Lower)
+                .as_str(),
+            "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
+        );
+        assert_eq!(
+            hmac(SignMethod::HmacSha256, b"Jefe", msg)
+                .to_hex(HexCase::Lower)
+                .as_str(),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        // RFC 4231 test case 6: 131-byte key (longer than a block).
+        let key = [0xaau8; 131];
+        assert_eq!(
+            hmac(
+                SignMethod::HmacSha256,
+                &key,
+                &[b"Test Using Larger Than Block-Size Key - Hash Key First"]
+            )
+            .to_hex(HexCase::Lower)
+            .as_str(),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+    }
+
+    #[test]
+    fn hex_compare() {
+        let t = hmac(SignMethod::HmacSha1, b"k", &[b"m"]);
+        let lower = t.to_hex(HexCase::Lower);
+        let upper = t.to_hex(HexCase::Upper);
+        assert_eq!(t.ct_eq_hex(lower.as_str().as_bytes()), Some(true));
+        assert_eq!(t.ct_eq_hex(upper.as_str().as_bytes()), Some(true));
+        assert_eq!(t.ct_eq_hex(b"00"), None);
+        assert_eq!(t.ct_eq_hex(b"zz"), None);
+        assert_eq!(SignMethod::from_name("HmacMD5"), Some(SignMethod::HmacMd5));
+        assert_eq!(SignMethod::from_name("sha256"), None);
+    }
+}

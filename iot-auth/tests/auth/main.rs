@@ -1,0 +1,4 @@
+//! Integration tests of iot-auth: conformance vectors, properties, ACLs, X.509.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod vectors;
