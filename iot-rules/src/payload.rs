@@ -1,0 +1,265 @@
+//! Lazy payload access: a message's payload is scanned once, on first need, for the byte spans
+//! of its top-level members; a member's value is parsed on first read and then shared by every
+//! rule that reads it. `*` and whole-payload reads parse the payload fully, once.
+//!
+//! The scan checks the structure of members it skips (strings, brackets, literal characters);
+//! the members that are read are parsed by `serde_json` and so fully validated. A payload that
+//! is not a JSON object (or not JSON at all) has no fields: reading one gives `Undefined`.
+
+use std::borrow::Cow;
+use std::cell::OnceCell;
+
+use crate::value::Value;
+
+/// Deepest nesting the skip scanner follows (deeper payloads are treated as not JSON).
+const MAX_SCAN_DEPTH: usize = 128;
+
+pub(crate) struct PayloadView<'a> {
+    raw: &'a [u8],
+    index: OnceCell<Option<Vec<Member<'a>>>>,
+    full: OnceCell<Option<Value>>,
+}
+
+struct Member<'a> {
+    key: Cow<'a, str>,
+    raw: &'a [u8],
+    value: OnceCell<Value>,
+}
+
+impl<'a> PayloadView<'a> {
+    pub(crate) fn new(raw: &'a [u8]) -> Self {
+        PayloadView {
+            raw,
+            index: OnceCell::new(),
+            full: OnceCell::new(),
+        }
+    }
+
+    pub(crate) fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// The whole payload parsed as JSON (`None` if it is not JSON).
+    pub(crate) fn full(&self) -> Option<&Value> {
+        self.full
+            .get_or_init(|| Value::from_json_slice(self.raw).ok())
+            .as_ref()
+    }
+
+    /// A top-level member (`None`: missing, or the payload is not a JSON object).
+    pub(crate) fn field(&self, key: &str) -> Option<&Value> {
+        if let Some(Some(full)) = self.full.get() {
+            return full.get(key);
+        }
+        let index = self.index.get_or_init(|| scan_object(self.raw)).as_ref()?;
+        let m = index.iter().rev().find(|m| m.key == key)?;
+        let v = m
+            .value
+            .get_or_init(|| parse_member(m.raw).unwrap_or(Value::Undefined));
+        if v.is_undefined() { None } else { Some(v) }
+    }
+}
+
+fn parse_member(raw: &[u8]) -> Option<Value> {
+    // Fast paths for the common scalar shapes; anything else goes through serde_json.
+    match raw {
+        b"true" => return Some(Value::Bool(true)),
+        b"false" => return Some(Value::Bool(false)),
+        b"null" => return Some(Value::Null),
+        _ => {}
+    }
+    if let [b'"', inner @ .., b'"'] = raw
+        && !inner.iter().any(|&b| b == b'\\' || b < 0x20)
+    {
+        return std::str::from_utf8(inner)
+            .ok()
+            .map(|s| Value::String(s.to_owned()));
+    }
+    if raw.iter().all(|&b| b.is_ascii_digit() || b == b'-') && raw.len() <= 18 && !raw.is_empty() {
+        let s = std::str::from_utf8(raw).ok()?;
+        // Same acceptance as JSON: no leading zeros, no lone minus.
+        let digits = s.strip_prefix('-').unwrap_or(s);
+        let leading_zero = digits.len() > 1 && digits.starts_with('0');
+        if !(digits.is_empty() || digits[1..].contains('-') || leading_zero) {
+            return s.parse::<i64>().ok().map(Value::Int);
+        }
+    }
+    Value::from_json_slice(raw).ok()
+}
+
+/// Scans a JSON object's top level, returning its members' keys and raw value spans.
+fn scan_object(raw: &[u8]) -> Option<Vec<Member<'_>>> {
+    let mut s = Scanner { b: raw, i: 0 };
+    s.ws();
+    s.eat(b'{')?;
+    let mut out = Vec::new();
+    s.ws();
+    if s.peek() == Some(b'}') {
+        s.i += 1;
+    } else {
+        loop {
+            s.ws();
+            let key = s.string()?;
+            s.ws();
+            s.eat(b':')?;
+            s.ws();
+            let start = s.i;
+            s.value(0)?;
+            out.push(Member {
+                key,
+                raw: &raw[start..s.i],
+                value: OnceCell::new(),
+            });
+            s.ws();
+            match s.next()? {
+                b',' => continue,
+                b'}' => break,
+                _ => return None,
+            }
+        }
+    }
+    s.ws();
+    if s.i == raw.len() { Some(out) } else { None }
+}
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let c = self.peek()?;
+        self.i += 1;
+        Some(c)
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.next()? == c).then_some(())
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    /// A string; returns its text (borrowed when it has no escapes).
+    fn string(&mut self) -> Option<Cow<'a, str>> {
+        let start = self.i;
+        self.skip_string()?;
+        let inner = &self.b[start + 1..self.i - 1];
+        if inner.contains(&b'\\') {
+            let v: String = serde_json::from_slice(&self.b[start..self.i]).ok()?;
+            Some(Cow::Owned(v))
+        } else {
+            std::str::from_utf8(inner).ok().map(Cow::Borrowed)
+        }
+    }
+
+    fn skip_string(&mut self) -> Option<()> {
+        self.eat(b'"')?;
+        loop {
+            match self.next()? {
+                b'"' => return Some(()),
+                b'\\' => {
+                    self.next()?;
+                }
+                c if c < 0x20 => return None,
+                _ => {}
+            }
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Option<()> {
+        if depth > MAX_SCAN_DEPTH {
+            return None;
+        }
+        match self.peek()? {
+            b'"' => self.skip_string(),
+            b'{' => {
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    self.ws();
+                    self.skip_string()?;
+                    self.ws();
+                    self.eat(b':')?;
+                    self.ws();
+                    self.value(depth + 1)?;
+                    self.ws();
+                    match self.next()? {
+                        b',' => {}
+                        b'}' => return Some(()),
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    self.ws();
+                    self.value(depth + 1)?;
+                    self.ws();
+                    match self.next()? {
+                        b',' => {}
+                        b']' => return Some(()),
+                        _ => return None,
+                    }
+                }
+            }
+            _ => {
+                let start = self.i;
+                while matches!(
+                    self.peek(),
+                    Some(b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'+' | b'-' | b'.')
+                ) {
+                    self.i += 1;
+                }
+                (self.i > start).then_some(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_members_lazily() {
+        let p = PayloadView::new(br#" {"a": 1, "b": {"c": [1, "x\"y"]}, "s": "t\u00e9", "a": 2} "#);
+        assert_eq!(p.field("a"), Some(&Value::Int(2)));
+        assert_eq!(p.field("s"), Some(&Value::String("té".into())));
+        assert!(p.field("b").unwrap().get("c").is_some());
+        assert_eq!(p.field("zz"), None);
+    }
+
+    #[test]
+    fn not_an_object_has_no_fields() {
+        for raw in [&b"[1,2]"[..], b"\x00\xff", b"{\"a\":1", b"{\"a\":1}x", b""] {
+            assert_eq!(PayloadView::new(raw).field("a"), None);
+        }
+    }
+
+    #[test]
+    fn bad_member_value_reads_as_undefined() {
+        let p = PayloadView::new(br#"{"a": 01, "b": tru, "c": -}"#);
+        assert_eq!(p.field("a"), None);
+        assert_eq!(p.field("b"), None);
+        assert_eq!(p.field("c"), None);
+    }
+}
