@@ -3,4 +3,5 @@
 
 mod mqtt {
     mod smoke;
+    mod vectors;
 }

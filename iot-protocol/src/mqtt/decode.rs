@@ -48,6 +48,7 @@ impl FixedHeader {
 pub struct Decoder {
     version: Option<ProtocolVersion>,
     max_packet_size: u32,
+    topic_alias_maximum: Option<u16>,
 }
 
 impl Default for Decoder {
@@ -63,6 +64,7 @@ impl Decoder {
         Self {
             version: None,
             max_packet_size: DEFAULT_MAX_PACKET_SIZE,
+            topic_alias_maximum: None,
         }
     }
 
@@ -71,6 +73,7 @@ impl Decoder {
         Self {
             version: Some(version),
             max_packet_size: DEFAULT_MAX_PACKET_SIZE,
+            topic_alias_maximum: None,
         }
     }
 
@@ -94,6 +97,20 @@ impl Decoder {
     /// packet fails with [`DecodeError::PacketTooLarge`] as soon as its fixed header is read.
     pub fn set_max_packet_size(&mut self, max: u32) -> &mut Self {
         self.max_packet_size = max.clamp(2, PROTOCOL_MAX_PACKET_SIZE);
+        self
+    }
+
+    /// The Topic Alias Maximum that incoming PUBLISH packets are checked against, if any.
+    pub const fn topic_alias_maximum(&self) -> Option<u16> {
+        self.topic_alias_maximum
+    }
+
+    /// Checks incoming Topic Alias values against the Topic Alias Maximum this side announced
+    /// (5.0 §3.3.2.3.4: "A Topic Alias value of 0 or greater than the Topic Alias Maximum is a
+    /// Protocol Error"). `Some(0)` is the value to use when none was announced: then any alias
+    /// is refused. `None` (the default) checks only the value 0.
+    pub fn set_topic_alias_maximum(&mut self, max: Option<u16>) -> &mut Self {
+        self.topic_alias_maximum = max;
         self
     }
 
@@ -258,7 +275,16 @@ impl Decoder {
                 }
                 Packet::ConnAck(conn_ack(&mut r, v5)?)
             }
-            PacketType::Publish => Packet::Publish(publish(&mut r, h.flags, v5)?),
+            PacketType::Publish => {
+                let p = publish(&mut r, h.flags, v5)?;
+                if let (Some(alias), Some(max)) =
+                    (p.properties.topic_alias, self.topic_alias_maximum)
+                    && alias > max
+                {
+                    return Err(DecodeError::TopicAliasInvalid { alias, max });
+                }
+                Packet::Publish(p)
+            }
             PacketType::PubAck => {
                 let (packet_id, code, properties) = ack(&mut r, h, v5)?;
                 Packet::PubAck(PubAck {

@@ -172,6 +172,15 @@ pub enum DecodeError {
     /// (Topic Alias invalid), not 0x82.
     #[error("topic alias 0 (MQTT 5.0 §3.3.2.3.4)")]
     TopicAliasZero,
+    /// A Topic Alias above the Topic Alias Maximum set on the decoder (5.0 §3.3.2.3.4); with a
+    /// maximum of 0, an alias the receiver never allowed. Answered with DISCONNECT 0x94.
+    #[error("topic alias {alias} exceeds the topic alias maximum {max} (MQTT 5.0 §3.3.2.3.4)")]
+    TopicAliasInvalid {
+        /// The alias received.
+        alias: u16,
+        /// The maximum this side announced.
+        max: u16,
+    },
 }
 
 impl DecodeError {
@@ -182,7 +191,9 @@ impl DecodeError {
     pub fn disconnect_reason(&self) -> DisconnectReasonCode {
         match self {
             Self::PacketTooLarge { .. } => DisconnectReasonCode::PacketTooLarge,
-            Self::TopicAliasZero => DisconnectReasonCode::TopicAliasInvalid,
+            Self::TopicAliasZero | Self::TopicAliasInvalid { .. } => {
+                DisconnectReasonCode::TopicAliasInvalid
+            }
             Self::InvalidTopicName(_) => DisconnectReasonCode::TopicNameInvalid,
             Self::InvalidTopicFilter(_) => DisconnectReasonCode::TopicFilterInvalid,
             Self::DuplicateProperty(_)
