@@ -25,7 +25,7 @@ fn testdata(file: &str) -> Vec<Value> {
 
 pub(crate) fn hex(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
-    assert!(s.len() % 2 == 0, "odd hex {s}");
+    assert!(s.len().is_multiple_of(2), "odd hex {s}");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
@@ -73,7 +73,7 @@ fn binary(t: &Value, key: &str) -> Option<Bytes> {
     if let Some(x) = t.get(key) {
         return Some(Bytes::from(x.as_str().unwrap().as_bytes().to_vec()));
     }
-    t.get(&format!("{key}_hex"))
+    t.get(format!("{key}_hex"))
         .map(|x| Bytes::from(hex(x.as_str().unwrap())))
 }
 
