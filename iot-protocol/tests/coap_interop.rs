@@ -1,0 +1,1 @@
+//! Interop with libcoap and aiocoap: written next.
