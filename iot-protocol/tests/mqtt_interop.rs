@@ -1,0 +1,1 @@
+//! Interop with mosquitto 2 (written next).
