@@ -112,7 +112,16 @@ impl<'m> MsgCtx<'m> {
             return None;
         }
         self.tsl
-            .get_or_init(|| crate::alibaba::tsl_view(self.message, self.payload.full()?))
+            .get_or_init(|| {
+                // Only property posts are transformed: check the topic before parsing anything.
+                if !iot_protocol::topic::matches(
+                    crate::alibaba::PROPERTY_POST_FILTER,
+                    self.message.topic,
+                ) {
+                    return None;
+                }
+                crate::alibaba::tsl_view(self.message, self.payload.full()?)
+            })
             .as_ref()
     }
 

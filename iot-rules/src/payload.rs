@@ -84,7 +84,54 @@ fn parse_member(raw: &[u8]) -> Option<Value> {
             return s.parse::<i64>().ok().map(Value::Int);
         }
     }
+    if is_json_number(raw) {
+        // Grammar checked above; the standard library's parser rounds correctly.
+        let s = std::str::from_utf8(raw).ok()?;
+        return s
+            .parse::<f64>()
+            .ok()
+            .filter(|d| d.is_finite())
+            .map(Value::Decimal);
+    }
     Value::from_json_slice(raw).ok()
+}
+
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?` (RFC 8259 §6).
+fn is_json_number(b: &[u8]) -> bool {
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+        }
+        _ => return false,
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    i == b.len()
 }
 
 /// Scans a JSON object's top level, returning its members' keys and raw value spans.
@@ -246,6 +293,20 @@ mod tests {
         assert_eq!(p.field("s"), Some(&Value::String("té".into())));
         assert!(p.field("b").unwrap().get("c").is_some());
         assert_eq!(p.field("zz"), None);
+    }
+
+    #[test]
+    fn number_grammar() {
+        for ok in [&b"0"[..], b"-0.5", b"12.25e-3", b"1E+2"] {
+            assert!(is_json_number(ok), "{ok:?}");
+        }
+        for bad in [&b"01"[..], b"-", b"1.", b".5", b"1e", b"+1", b"1.5.2"] {
+            assert!(!is_json_number(bad), "{bad:?}");
+        }
+        let p = PayloadView::new(br#"{"a": 39.5, "b": 1e400, "c": 12345678901234567890}"#);
+        assert_eq!(p.field("a"), Some(&Value::Decimal(39.5)));
+        assert_eq!(p.field("b"), None);
+        assert_eq!(p.field("c"), Some(&Value::Decimal(12345678901234567890.0)));
     }
 
     #[test]

@@ -407,3 +407,168 @@ async fn sinks_forward_and_run_error_action() {
     assert_eq!(e[0].document.get("ruleId"), Some(&Value::from("r")));
     assert_eq!(db.drain().len(), 1);
 }
+
+fn scene_variant(e: &iot_rules::SceneError) -> &'static str {
+    use iot_rules::SceneError as E;
+    match e {
+        E::Json(_) => "Json",
+        E::Field { .. } => "Field",
+        E::UnknownUri { .. } => "UnknownUri",
+        E::CompareType(_) => "CompareType",
+        E::Limit { .. } => "Limit",
+        E::NoAction => "NoAction",
+        E::Cron { .. } => "Cron",
+        E::TimeZone(_) => "TimeZone",
+        E::DuplicateScene(_) => "DuplicateScene",
+        _ => "other",
+    }
+}
+
+#[test]
+fn scene_vectors() {
+    use iot_rules::scene::{DeviceId, Scene, SceneSet};
+    let vectors = testdata("scenes.toml");
+    assert!(vectors.len() >= 10);
+    for v in vectors {
+        let name = v["name"].as_str().unwrap();
+        let parsed = Scene::from_json(name, v["rule"].as_str().unwrap());
+        if let Some(err) = v.get("error") {
+            let e = parsed.expect_err(name);
+            assert_eq!(scene_variant(&e), err.as_str().unwrap(), "{name}: {e}");
+            continue;
+        }
+        let scene = parsed.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let steps = v["step"].as_array().unwrap();
+        let mut set = SceneSet::new();
+        let start = steps[0]["at"].as_integer().unwrap();
+        set.insert(scene, UnixMillis(start)).unwrap();
+        for (i, st) in steps.iter().enumerate() {
+            let at = UnixMillis(st["at"].as_integer().unwrap());
+            let params = st.get("params").map_or(Value::Null, |p| {
+                Value::from_json_slice(p.as_str().unwrap().as_bytes()).unwrap()
+            });
+            let dev = st
+                .get("device")
+                .map(|d| d.as_table().unwrap().clone())
+                .unwrap_or_default();
+            let s = |k: &str| dev.get(k).map_or("", |x| x.as_str().unwrap());
+            let id = DeviceId {
+                product_key: s("productKey"),
+                device_name: s("deviceName"),
+                iot_id: dev.get("iotId").map(|x| x.as_str().unwrap()),
+            };
+            let fired = match st["kind"].as_str().unwrap() {
+                "property" => set.handle_property_post(at, id, &params),
+                "event" => set.handle_event(at, id, st["event"].as_str().unwrap(), &params),
+                "timer" => set.handle_timeout(at),
+                k => panic!("{name}: kind {k}"),
+            };
+            let got: Vec<serde_json::Value> = fired
+                .iter()
+                .flat_map(|f| {
+                    f.actions
+                        .iter()
+                        .map(|a| a.to_json().to_serde_json().unwrap())
+                })
+                .collect();
+            let want = json(st["fired"].as_str().unwrap());
+            assert_eq!(serde_json::Value::Array(got), want, "{name} step {i}");
+        }
+    }
+}
+
+#[test]
+fn scene_chains_conditions_and_set_limits() {
+    use iot_rules::scene::{DeviceId, Scene, SceneAction, SceneSet};
+    let act = |dn: &str| {
+        format!(
+            r#"{{"uri":"action/device/setProperty","params":{{"productKey":"pk","deviceName":"{dn}","propertyItems":{{"on":1}}}}}}"#
+        )
+    };
+    let a = format!(
+        r#"{{"type":"IFTTT","trigger":{{"uri":"trigger/device/event","params":{{"productKey":"pk","deviceName":"btn","eventCode":"press"}}}},
+            "action":[{},{{"uri":"action/scene/trigger","params":{{"sceneId":"b"}}}},{{"uri":"action/scene/trigger","params":{{"sceneId":"nope"}}}}]}}"#,
+        act("lamp1")
+    );
+    let b = format!(
+        r#"{{"type":"CA","trigger":{{"uri":"trigger/device/property","params":{{"productKey":"pk","deviceName":"x"}}}},
+            "condition":[{{"uri":"condition/device/property","params":{{"productKey":"pk","deviceName":"door","propertyName":"open","compareType":"in","compareValue":[1,2]}}}}],
+            "action":[{},{{"uri":"action/scene/trigger","params":{{"sceneId":"a"}}}}]}}"#,
+        act("lamp2")
+    );
+    let mut set = SceneSet::new();
+    set.insert(Scene::from_json("a", &a).unwrap(), UnixMillis(0))
+        .unwrap();
+    set.insert(Scene::from_json("b", &b).unwrap(), UnixMillis(0))
+        .unwrap();
+    assert!(matches!(
+        set.insert(Scene::from_json("a", &a).unwrap(), UnixMillis(0)),
+        Err(iot_rules::SceneError::DuplicateScene(_))
+    ));
+    let btn = DeviceId {
+        product_key: "pk",
+        device_name: "btn",
+        iot_id: None,
+    };
+    let door = DeviceId {
+        product_key: "pk",
+        device_name: "door",
+        iot_id: None,
+    };
+    // The door's state is unknown: scene b's condition fails, so it is skipped.
+    let f = set.handle_event(UnixMillis(0), btn, "press", &Value::Null);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].actions.len(), 1);
+    assert_eq!(f[0].skipped, vec!["b".to_owned(), "nope".to_owned()]);
+    assert!(
+        set.handle_event(UnixMillis(0), btn, "hold", &Value::Null)
+            .is_empty()
+    );
+    // Once the door reports open=2, b runs, and its link back to a is cut as a loop.
+    let params = Value::from_json_slice(br#"{"open":2}"#).unwrap();
+    assert!(
+        set.handle_property_post(UnixMillis(1), door, &params)
+            .is_empty()
+    );
+    let f = set.handle_event(UnixMillis(2), btn, "press", &Value::Null);
+    let targets: Vec<&str> = f[0]
+        .actions
+        .iter()
+        .map(|a| match a {
+            SceneAction::SetProperty { device, .. } => device.device_name.as_deref().unwrap(),
+            _ => "?",
+        })
+        .collect();
+    assert_eq!(targets, vec!["lamp1", "lamp2"]);
+    assert_eq!(f[0].skipped, vec!["a".to_owned(), "nope".to_owned()]);
+    assert_eq!(set.poll_timeout(), None);
+
+    // A device may be acted on by at most 20 scenes.
+    let mut set = SceneSet::new();
+    for i in 0..20 {
+        let s = format!(
+            r#"{{"type":"IFTTT","trigger":{{"uri":"trigger/device/property","params":{{"productKey":"pk","deviceName":"s{i}"}}}},"action":[{}]}}"#,
+            act("lamp")
+        );
+        set.insert(
+            Scene::from_json(&format!("s{i}"), &s).unwrap(),
+            UnixMillis(0),
+        )
+        .unwrap();
+    }
+    let s = format!(
+        r#"{{"type":"IFTTT","trigger":{{"uri":"trigger/device/property","params":{{"productKey":"pk","deviceName":"z"}}}},"action":[{}]}}"#,
+        act("lamp")
+    );
+    assert!(matches!(
+        set.insert(Scene::from_json("z", &s).unwrap(), UnixMillis(0)),
+        Err(iot_rules::SceneError::Limit { max: 20, .. })
+    ));
+    // Malformed documents name the path.
+    let e = Scene::from_json("e", r#"{"type":"IFTTT","trigger":{"uri":"trigger/device/property","params":{"deviceName":"d"}},"action":[]}"#).unwrap_err();
+    assert_eq!(e.to_string(), "`trigger.params`: needs iotId or productKey");
+    assert!(matches!(
+        Scene::from_json("e", "{"),
+        Err(iot_rules::SceneError::Json(_))
+    ));
+}
