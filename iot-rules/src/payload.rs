@@ -75,18 +75,14 @@ fn parse_member(raw: &[u8]) -> Option<Value> {
             .ok()
             .map(|s| Value::String(s.to_owned()));
     }
-    if raw.iter().all(|&b| b.is_ascii_digit() || b == b'-') && raw.len() <= 18 && !raw.is_empty() {
-        let s = std::str::from_utf8(raw).ok()?;
-        // Same acceptance as JSON: no leading zeros, no lone minus.
-        let digits = s.strip_prefix('-').unwrap_or(s);
-        let leading_zero = digits.len() > 1 && digits.starts_with('0');
-        if !(digits.is_empty() || digits[1..].contains('-') || leading_zero) {
-            return s.parse::<i64>().ok().map(Value::Int);
-        }
-    }
     if is_json_number(raw) {
         // Grammar checked above; the standard library's parser rounds correctly.
         let s = std::str::from_utf8(raw).ok()?;
+        if !raw.iter().any(|b| matches!(b, b'.' | b'e' | b'E'))
+            && let Ok(i) = s.parse::<i64>()
+        {
+            return Some(Value::Int(i));
+        }
         return s
             .parse::<f64>()
             .ok()
