@@ -214,6 +214,8 @@ impl ManifestVerifier {
             }
             if let Some(diff) = &m.differential
                 && diff.source_version != *version
+                && m.version_scheme.compare(&diff.source_version, version).ok()
+                    != Some(core::cmp::Ordering::Equal)
             {
                 return Err(VerifyError::DifferentialBaseMismatch {
                     required: diff.source_version.clone(),

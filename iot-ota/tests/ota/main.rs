@@ -10,3 +10,5 @@
 
 mod common;
 mod suit;
+mod vendors;
+mod verify;
