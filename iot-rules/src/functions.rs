@@ -528,7 +528,7 @@ pub(crate) static BUILTINS: &[Builtin] = &[
     b!("strlen", 1, 1, true, [Str], |a, _| str1(&a[0], |s| {
         Value::Int(i64::try_from(s.chars().count()).unwrap_or(i64::MAX))
     })),
-    b!("sublist", 2, 3, true, [Num, Num, Arr], |a, _| {
+    b!("sublist", 2, 3, true, [Num, Any, Any], |a, _| {
         // sublist(len, list) takes the first len items; sublist(start, len, list) is 1-based.
         let (start, len, list) = match a {
             [l, v] => (Some(1), int_of(l), v),
@@ -546,7 +546,26 @@ pub(crate) static BUILTINS: &[Builtin] = &[
             _ => Value::Undefined,
         }
     }),
-    b!("substr", 2, 3, true, [Str, Num, Num], |a, _| substring(a)),
+    b!("substr", 2, 3, true, [Str, Num, Num], |a, _| {
+        // EMQX: 0-based start and an optional length (the documented examples).
+        let Some(s) = str_of(&a[0]) else {
+            return passthrough(&a[0]).unwrap_or(Value::Undefined);
+        };
+        let (Some(start), len) = (int_of(&a[1]), a.get(2).map(int_of)) else {
+            return Value::Undefined;
+        };
+        let start = usize::try_from(start.max(0)).unwrap_or(usize::MAX);
+        match len {
+            None => Value::String(s.chars().skip(start).collect()),
+            Some(Some(l)) if l >= 0 => Value::String(
+                s.chars()
+                    .skip(start)
+                    .take(usize::try_from(l).unwrap_or(usize::MAX))
+                    .collect(),
+            ),
+            Some(_) => Value::Undefined,
+        }
+    }),
     b!("substring", 2, 3, true, [Str, Num, Num], |a, _| substring(
         a
     )),
@@ -605,6 +624,11 @@ pub(crate) static BUILTINS: &[Builtin] = &[
         Value::String(s.to_uppercase())
     })),
 ];
+
+/// Names of the built-in functions (lowercase; lookups are case-insensitive).
+pub(crate) fn names() -> impl Iterator<Item = &'static str> {
+    BUILTINS.iter().map(|b| b.name)
+}
 
 /// Looks a built-in up by name, case-insensitively.
 pub(crate) fn lookup(name: &str) -> Option<&'static Builtin> {

@@ -87,6 +87,11 @@ pub use sink::{Delivered, Delivery, DispatchReport, MemorySink, Sink, Sinks};
 pub use time::{FixedOffset, UnixMillis};
 pub use value::{Map, Value};
 
+/// Names of the built-in functions, lowercase (function names are case-insensitive in rules).
+pub fn builtin_functions() -> impl Iterator<Item = &'static str> {
+    functions::names()
+}
+
 /// Parses rule text into its tree without compiling it (for tools, printing and tests).
 ///
 /// # Errors

@@ -148,7 +148,14 @@ fn function_and_operator_vectors() {
         let payload = v
             .get("payload")
             .map_or(default_payload, |p| p.as_str().unwrap());
-        let msg = Message::new("t/pk/dn", payload.as_bytes(), UnixMillis(1_520_000_000_000));
+        let tags = |k: &str| (k == "tag").then(|| Value::from("v"));
+        let msg = Message::new("t/pk/dn", payload.as_bytes(), UnixMillis(1_520_000_000_000))
+            .with_client_id("c1")
+            .with_username("u1")
+            .with_qos(1)
+            .with_device("pk", "dn")
+            .with_message_id("m1")
+            .with_attributes(&tags);
         let out = rule.evaluate(&msg);
         assert_eq!(out.len(), 1, "{name}");
         let r = out[0].get("r");
@@ -174,6 +181,21 @@ fn function_and_operator_vectors() {
                 assert_eq!(got.is_f64(), want.is_f64(), "{name}: {got} vs {want}");
             }
         }
+    }
+}
+
+#[test]
+fn every_builtin_has_a_vector() {
+    let exprs: Vec<String> = testdata("functions.toml")
+        .iter()
+        .map(|v| v["expr"].as_str().unwrap().to_ascii_lowercase())
+        .collect();
+    for f in iot_rules::builtin_functions() {
+        let call = format!("{f}(");
+        assert!(
+            exprs.iter().any(|e| e.contains(&call)),
+            "no vector calls `{f}`"
+        );
     }
 }
 
