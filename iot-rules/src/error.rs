@@ -123,9 +123,6 @@ pub enum CompileError {
     /// `*` used where it means nothing (for example in arithmetic).
     #[error("`*` can only be a SELECT item or a function argument")]
     MisplacedStar,
-    /// A SELECT produces the same output name twice.
-    #[error("duplicate output name `{0}`")]
-    DuplicateName(String),
 }
 
 /// Errors while assembling a [`RuleSet`](crate::RuleSet).
@@ -165,6 +162,17 @@ pub enum RuleSetError {
     /// More rules than the set accepts.
     #[error("more than {0} rules")]
     TooManyRules(usize),
+    /// The topic index refused a FROM filter (for example more levels than it accepts).
+    #[error("rule `{id}`: FROM filter `{filter}`: {source}")]
+    TopicFilter {
+        /// The rule id.
+        id: String,
+        /// The filter.
+        filter: String,
+        /// Why the index refused it.
+        #[source]
+        source: iot_protocol::topic::TopicError,
+    },
 }
 
 /// A sink could not take a message.

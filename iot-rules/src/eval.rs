@@ -491,9 +491,18 @@ pub(crate) fn project(p: &CProjection, env: &Env<'_, '_>, star_source: Option<&V
                     None => {}
                 }
             }
+            // Output names are unique (see `Compiler::items`): only `*` members can clash.
+            let fresh = m.is_empty();
             for (name, e) in items {
                 let v = e.eval(env);
-                if !v.is_undefined() {
+                if v.is_undefined() {
+                    // An Undefined item still hides a `*` member of its name.
+                    if !fresh {
+                        m.remove(name);
+                    }
+                } else if fresh {
+                    m.push_new(name.clone(), v);
+                } else {
                     m.insert(name.clone(), v);
                 }
             }

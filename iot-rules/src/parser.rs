@@ -240,6 +240,15 @@ impl Parser<'_> {
                             },
                         });
                     }
+                    if matches!(iot_protocol::topic::parse_shared(&s), Ok(Some(_))) {
+                        return Err(ParseError {
+                            location: at,
+                            kind: ParseErrorKind::InvalidTopicFilter {
+                                filter: s,
+                                reason: "a shared subscription cannot be a rule's source".into(),
+                            },
+                        });
+                    }
                     if let Err(e) = iot_protocol::topic::validate_topic_filter(&s) {
                         return Err(ParseError {
                             location: at,

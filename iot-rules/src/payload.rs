@@ -135,7 +135,7 @@ fn scan_object(raw: &[u8]) -> Option<Vec<Member<'_>>> {
     let mut s = Scanner { b: raw, i: 0 };
     s.ws();
     s.eat(b'{')?;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(16);
     s.ws();
     if s.peek() == Some(b'}') {
         s.i += 1;

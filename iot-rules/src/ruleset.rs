@@ -322,18 +322,13 @@ impl RuleSetBuilder {
                 let n = u32::try_from(entries.len())
                     .map_err(|_| RuleSetError::TooManyRules(MAX_RULES))?;
                 for f in rule.topics() {
-                    // Filters were validated by the parser; an error here cannot happen, but is
-                    // reported rather than ignored.
-                    index.insert(f, n).map_err(|e| RuleSetError::Compile {
-                        id: r.id.clone(),
-                        source: crate::error::CompileError::Parse(crate::error::ParseError {
-                            location: crate::error::Location::default(),
-                            kind: crate::error::ParseErrorKind::InvalidTopicFilter {
-                                filter: f.clone(),
-                                reason: e.to_string(),
-                            },
-                        }),
-                    })?;
+                    index
+                        .insert(f, n)
+                        .map_err(|source| RuleSetError::TopicFilter {
+                            id: r.id.clone(),
+                            filter: f.clone(),
+                            source,
+                        })?;
                 }
             }
             entries.push(Entry {

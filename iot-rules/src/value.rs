@@ -239,6 +239,11 @@ impl Map {
         }
     }
 
+    /// Appends without looking for an existing key (the caller knows the key is new).
+    pub(crate) fn push_new(&mut self, key: String, value: Value) {
+        self.entries.push((key, value));
+    }
+
     /// Removes a member, returning its value.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         let pos = self.entries.iter().position(|(k, _)| k == key)?;

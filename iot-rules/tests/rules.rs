@@ -241,6 +241,19 @@ fn parse_errors_are_located() {
         matches!(e.kind, ParseErrorKind::InvalidTopicFilter { .. }),
         "{e}"
     );
+    let e = iot_rules::parse("SELECT a FROM '$share/g/t/#'", Dialect::Aws).unwrap_err();
+    assert!(
+        matches!(e.kind, ParseErrorKind::InvalidTopicFilter { .. }),
+        "{e}"
+    );
+    let deep_topic = format!("SELECT a FROM '{}'", vec!["x"; 200].join("/"));
+    assert!(iot_rules::parse(&deep_topic, Dialect::Aws).is_ok());
+    let mut b = RuleSet::builder(RuleOptions::new(Dialect::Aws));
+    b.add(Rule::new("deep", &deep_topic));
+    assert!(matches!(
+        b.build(),
+        Err(iot_rules::RuleSetError::TopicFilter { .. })
+    ));
     let e = iot_rules::parse("FOREACH a FROM 't'", Dialect::Aws).unwrap_err();
     assert!(
         matches!(e.kind, ParseErrorKind::NotInDialect("FOREACH", "AWS")),
