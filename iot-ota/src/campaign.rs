@@ -6,6 +6,7 @@
 //! threshold. Like the device agent it owns no clock or socket: inputs carry `now`, outputs are
 //! [`CampaignAction`]s and a wake-up time. Its whole state is a plain serde value
 //! ([`CampaignState`]) that a server persists and restores with [`Campaign::restore`].
+//! Drain [`Campaign::poll_action`] before persisting: a restored campaign has no queued actions.
 //!
 //! Rollout order is a deterministic shuffle (SHA-256 of campaign id and device id), so early
 //! stages sample the fleet instead of the alphabetically first devices, and a restored campaign

@@ -5,6 +5,7 @@
 //! current time — and drains [`Action`]s ([`UpgradeAgent::poll_action`]) and the next wake-up
 //! ([`UpgradeAgent::poll_timeout`]). After every call, persist [`UpgradeAgent::state`] (plain
 //! serde data) so that a power cut resumes where it stopped.
+//! Drain the actions before persisting: a restored agent starts with an empty action queue.
 //!
 //! ```text
 //! idle ─manifest─▶ notified ─chunk─▶ downloading ─last chunk─▶ verifying ─ok─▶ installing

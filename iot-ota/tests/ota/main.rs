@@ -8,7 +8,10 @@
     clippy::cast_possible_truncation
 )]
 
+mod agent;
+mod campaign;
 mod common;
+mod props;
 mod suit;
 mod vendors;
 mod verify;
