@@ -22,8 +22,27 @@
 //! | FOREACH / DO / INCASE | – | – | yes |
 //! | `Undefined` | distinct from `null` | distinct from `null` | `is_null(undefined) = true` |
 //!
-//! Missing fields are `Undefined` (distinct from `null`) and are left out of outputs.
-//! Integers (`i64`) and decimals (`f64`) are kept apart; integer overflow gives a decimal.
+//! Start from a preset ([`Dialect::flags`]) and change single switches with
+//! [`RuleOptions::flags`].
+//!
+//! # Semantics
+//!
+//! - Missing fields are [`Value::Undefined`], distinct from `null`, and are left out of
+//!   outputs. Operators and functions given `Undefined` give `Undefined`; given `null`, `null`.
+//!   A WHERE clause holds only when it is exactly `true`.
+//! - Integers (`i64`) and decimals (`f64`) are kept apart (`10` vs `10.0`); integer overflow
+//!   gives a decimal; division by zero gives `Undefined`.
+//! - Strings that read as numbers (`^-?\d+(\.\d+)?([eE]-?\d+)?$`) are numbers in arithmetic and
+//!   comparisons (AWS); `=` between other different types is `false`, ordering is `Undefined`.
+//! - `x = null` is `true` only for `null`; `<`, `>` with `null` give `null`; `IS NULL` is true
+//!   for `null` and `Undefined`.
+//! - Output names: the alias, else the last name of a field path, else the expression as
+//!   printed; a later item replaces an earlier one (or a `*` member) of the same name.
+//! - `topic()` and FROM matching see AWS basic-ingest topics (`$aws/rules/<rule>/…`) without
+//!   that prefix.
+//! - Functions are listed by [`builtin_functions`]; a function given arguments it cannot use
+//!   returns `Undefined`; literal arguments are checked when the rule compiles (arity, types,
+//!   hash and encoding names, date patterns, time zones, regexes).
 //!
 //! # What this crate does not do
 //!

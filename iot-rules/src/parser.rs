@@ -340,7 +340,17 @@ impl Parser<'_> {
 
     fn expr_inner(&mut self, min_bp: u8) -> PResult<Expr> {
         let mut lhs = self.prefix()?;
+        // Each operator applied in this loop nests the tree one level deeper (`1+1+1…` is
+        // left-deep): counted against the same limit as parentheses.
+        let mut chain = 0;
         loop {
+            if self.depth + chain > MAX_DEPTH {
+                return Err(ParseError {
+                    location: self.loc(),
+                    kind: ParseErrorKind::TooDeep(MAX_DEPTH),
+                });
+            }
+            chain += 1;
             // Comparison-level keyword operators, possibly negated.
             let negated_kw = self.is_kw("NOT")
                 && (self.is_kw_at(1, "IN")

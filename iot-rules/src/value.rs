@@ -142,7 +142,12 @@ impl From<&serde_json::Value> for Value {
             J::String(s) => Value::String(s.clone()),
             J::Array(a) => Value::Array(a.iter().map(Value::from).collect()),
             J::Object(o) => {
-                Value::Object(o.iter().map(|(k, v)| (k.clone(), Value::from(v))).collect())
+                // serde_json's keys are already unique: no lookups while copying.
+                let mut m = Map::with_capacity(o.len());
+                for (k, v) in o {
+                    m.push_new(k.clone(), Value::from(v));
+                }
+                Value::Object(m)
             }
         }
     }

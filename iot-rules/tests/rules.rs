@@ -262,6 +262,13 @@ fn parse_errors_are_located() {
     let deep = format!("SELECT {}1{} FROM 't'", "(".repeat(500), ")".repeat(500));
     let e = iot_rules::parse(&deep, Dialect::Aws).unwrap_err();
     assert!(matches!(e.kind, ParseErrorKind::TooDeep(_)), "{e}");
+    // Long operator chains nest as deep as parentheses do.
+    let chain = format!("SELECT 1{} FROM 't'", "+1".repeat(20_000));
+    let e = iot_rules::parse(&chain, Dialect::Aws).unwrap_err();
+    assert!(matches!(e.kind, ParseErrorKind::TooDeep(_)), "{e}");
+    let chain = format!("SELECT 1{} FROM 't'", " IS NULL".repeat(5_000));
+    let e = iot_rules::parse(&chain, Dialect::Aws).unwrap_err();
+    assert!(matches!(e.kind, ParseErrorKind::TooDeep(_)), "{e}");
     let e = iot_rules::parse("SELECT 99999999999999999999 FROM 't'", Dialect::Aws).unwrap_err();
     assert!(matches!(e.kind, ParseErrorKind::InvalidNumber(_)), "{e}");
 }
