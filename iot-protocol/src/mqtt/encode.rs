@@ -1,5 +1,6 @@
 //! The encoder: a size-and-validation pass, then one write into a buffer reserved once.
 
+use alloc::vec::Vec;
 use bytes::{BufMut, BytesMut};
 
 use super::{
@@ -88,6 +89,14 @@ impl Encoder {
         dst.reserve(total);
         self.write(packet, plan, dst);
         Ok(())
+    }
+
+    /// Validates `packet` and returns its encoding in a new `Vec` (for callers that do not use
+    /// [`BytesMut`]).
+    pub fn encode_to_vec(&self, packet: &Packet) -> Result<Vec<u8>, EncodeError> {
+        let mut dst = BytesMut::new();
+        self.encode(packet, &mut dst)?;
+        Ok(dst.into())
     }
 
     /// Validates a PUBLISH and appends its encoding to `dst` (the fast path of
