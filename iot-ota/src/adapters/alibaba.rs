@@ -407,6 +407,16 @@ impl UpgradePush {
     /// The `code` of an upgrade push.
     pub const CODE: &'static str = "1000";
 
+    /// A push carrying `package`, with `message: "success"`.
+    #[must_use]
+    pub fn new(id: MessageId, package: Package) -> Self {
+        Self {
+            id,
+            message: Some("success".to_owned()),
+            package,
+        }
+    }
+
     /// Parses a push.
     ///
     /// # Errors

@@ -234,6 +234,20 @@ pub struct AfrOtaDocument {
 }
 
 impl AfrOtaDocument {
+    /// A document for `files`, fetched over `protocols` (`MQTT` needs `stream_name`).
+    #[must_use]
+    pub const fn new(
+        protocols: Vec<String>,
+        stream_name: Option<String>,
+        files: Vec<AfrOtaFile>,
+    ) -> Self {
+        Self {
+            protocols,
+            stream_name,
+            files,
+        }
+    }
+
     /// Parses a job document; accepts the document itself or an object holding it under
     /// `jobDocument` (as in a job execution).
     ///
@@ -349,6 +363,32 @@ impl AfrOtaDocument {
 }
 
 impl AfrOtaFile {
+    /// The document entry for a manifest (platform side): path = component, the HTTPS source as
+    /// `update_data_url`, and a `sig-…` member carried in the manifest's extensions.
+    #[must_use]
+    pub fn from_manifest(m: &Manifest, file_id: u64) -> Self {
+        Self {
+            path: m.component.clone(),
+            size: m.size,
+            file_id,
+            cert_file: m
+                .extensions
+                .get("certfile")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            file_type: None,
+            update_data_url: m.sources.iter().find_map(|s| match s {
+                Source::Https { url } => Some(url.clone()),
+                _ => None,
+            }),
+            signature: m
+                .extensions
+                .iter()
+                .find(|(k, v)| k.starts_with("sig-") && v.is_string())
+                .and_then(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned()))),
+        }
+    }
+
     /// Converts to the crate's manifest. The document has no version or sequence number (the
     /// firmware carries its version), so the caller supplies both; the version scheme is
     /// [`VersionScheme::Opaque`]. Sources follow `protocols`: an MQTT stream and/or the HTTP URL.

@@ -89,7 +89,69 @@ fn id_part(m: &Map<String, Value>, key: &'static str) -> Result<String, AdapterE
     Ok(s.to_owned())
 }
 
+impl UpdateId {
+    /// An update id (validated when the manifest is parsed or built).
+    #[must_use]
+    pub fn new(
+        provider: impl Into<String>,
+        name: impl Into<String>,
+        version: impl Into<String>,
+    ) -> Self {
+        Self {
+            provider: provider.into(),
+            name: name.into(),
+            version: version.into(),
+        }
+    }
+}
+
+impl ImportFile {
+    /// The file entry for a manifest: its size and SHA-256/SHA-512 digests.
+    ///
+    /// # Errors
+    /// [`AdapterError::MissingField`] when the manifest has no SHA-256 digest.
+    pub fn from_manifest(filename: impl Into<String>, m: &Manifest) -> Result<Self, AdapterError> {
+        if m.digest(DigestAlgorithm::Sha256).is_none() {
+            return Err(AdapterError::MissingField("sha256"));
+        }
+        let hashes = m
+            .digests
+            .iter()
+            .filter(|d| d.algorithm.is_secure())
+            .cloned()
+            .collect();
+        Ok(Self {
+            filename: filename.into(),
+            size: m.size,
+            hashes,
+        })
+    }
+}
+
 impl ImportManifest {
+    /// Builds a manifest and checks it against the schema rules by serialising and parsing it.
+    ///
+    /// # Errors
+    /// [`AdapterError`] naming the first rule broken.
+    pub fn new(
+        update_id: UpdateId,
+        compatibility: Vec<Map<String, Value>>,
+        instructions: Value,
+        files: Vec<ImportFile>,
+        created: UnixMillis,
+    ) -> Result<Self, AdapterError> {
+        let m = Self {
+            update_id,
+            is_deployable: true,
+            description: None,
+            compatibility,
+            instructions,
+            files,
+            created,
+        };
+        Self::parse(&m.to_json(), usize::MAX)
+    }
+
     /// Parses and validates an import manifest.
     ///
     /// # Errors
