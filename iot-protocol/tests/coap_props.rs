@@ -69,6 +69,32 @@ proptest! {
         prop_assert_eq!(again, bytes);
     }
 
+    /// The encoder tracks the option area's size and validity incrementally: after any sequence
+    /// of edits it must agree with a message rebuilt from scratch.
+    #[test]
+    fn incremental_option_bookkeeping(ops in prop::collection::vec((0u8..4, 0u16..400, 0usize..300), 0..20)) {
+        let mut m = OwnedMessage::new(MessageType::Confirmable, Code::GET, 1);
+        for (op, n, len) in ops {
+            let n = OptionNumber(n);
+            match op {
+                0 | 1 => { m.add_option(n, vec![0x61; len]); }
+                2 => { m.set_option(n, vec![0x62; len % 5]); }
+                _ => { m.remove_option(n); }
+            }
+        }
+        let mut fresh = OwnedMessage::new(MessageType::Confirmable, Code::GET, 1);
+        for (n, v) in m.options() {
+            fresh.add_option(n, v.clone());
+        }
+        prop_assert_eq!(m.validate(), fresh.validate());
+        prop_assert_eq!(m.encoded_len(), fresh.encoded_len());
+        if let Ok(bytes) = m.to_vec() {
+            prop_assert_eq!(bytes.len(), m.encoded_len());
+            let p = Message::parse(&bytes).unwrap();
+            prop_assert_eq!(OwnedMessage::from_message(&p), m);
+        }
+    }
+
     #[test]
     fn arbitrary_datagrams_never_panic(d in prop::collection::vec(any::<u8>(), 0..120)) {
         if let Ok(m) = Message::parse(&d) {

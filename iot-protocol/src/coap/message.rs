@@ -342,6 +342,29 @@ fn read_ext(nibble: u8, buf: &[u8], at: usize) -> Result<(u32, usize), DecodeErr
     }
 }
 
+/// Decodes the option header at `buf[i..]` (not the payload marker): returns the delta, the value
+/// length and the index of the value. The common case, both nibbles below 13, takes one branch.
+#[inline(always)]
+fn option_header(buf: &[u8], i: usize, b: u8) -> Result<(u32, usize, usize), DecodeError> {
+    let dn = b >> 4;
+    let ln = b & 0x0f;
+    if dn < 13 && ln < 13 {
+        return Ok((u32::from(dn), usize::from(ln), i + 1));
+    }
+    // RFC 7252 §3.1: delta 15 is "reserved for the Payload Marker"; if the field is 15 but the
+    // whole byte is not the marker, it "MUST be processed as a message format error".
+    if dn == 15 {
+        return Err(DecodeError::ReservedOptionDelta);
+    }
+    // RFC 7252 §3.1: length 15 is reserved and "MUST be processed as a message format error".
+    if ln == 15 {
+        return Err(DecodeError::ReservedOptionLength);
+    }
+    let (delta, dsz) = read_ext(dn, buf, i + 1)?;
+    let (len, lsz) = read_ext(ln, buf, i + 1 + dsz)?;
+    Ok((delta, len as usize, i + 1 + dsz + lsz))
+}
+
 /// Walks the option area starting at `buf`; returns the length of the option area (the index of
 /// the payload marker, or `buf.len()`).
 #[inline]
@@ -352,30 +375,14 @@ fn scan_options(buf: &[u8]) -> Result<usize, DecodeError> {
         if b == 0xff {
             return Ok(i);
         }
-        let dn = b >> 4;
-        let ln = b & 0x0f;
-        // RFC 7252 §3.1: delta 15 is "reserved for the Payload Marker"; if the field is 15 but
-        // the whole byte is not the marker, it "MUST be processed as a message format error".
-        if dn == 15 {
-            return Err(DecodeError::ReservedOptionDelta);
-        }
-        // RFC 7252 §3.1: length 15 is reserved and "MUST be processed as a message format error".
-        if ln == 15 {
-            return Err(DecodeError::ReservedOptionLength);
-        }
-        i += 1;
-        let (delta, dsz) = read_ext(dn, buf, i)?;
-        i += dsz;
-        let (len, lsz) = read_ext(ln, buf, i)?;
-        i += lsz;
+        let (delta, len, at) = option_header(buf, i, b)?;
         number += delta;
         // The option number is 16 bits (RFC 7252 §12.2); a larger sum is malformed
         // (the mbed-coap CVE-2020-12885 class, where a wrapping number looped forever).
         if number > u32::from(u16::MAX) {
             return Err(DecodeError::OptionNumberOverflow(number));
         }
-        let len = len as usize;
-        let available = buf.len() - i;
+        let available = buf.len() - at;
         if len > available {
             return Err(DecodeError::TruncatedOptionValue {
                 number: u16::try_from(number).unwrap_or(u16::MAX),
@@ -383,7 +390,7 @@ fn scan_options(buf: &[u8]) -> Result<usize, DecodeError> {
                 available,
             });
         }
-        i += len;
+        i = at + len;
     }
     Ok(i)
 }
@@ -652,13 +659,11 @@ impl<'a> Iterator for Options<'a> {
     fn next(&mut self) -> Option<CoapOption<'a>> {
         // The area was validated by `Message::parse`; the checks below only keep the code free
         // of panics.
-        let (&b, rest) = self.buf.split_first()?;
-        let (delta, dsz) = read_ext(b >> 4, rest, 0).ok()?;
-        let (len, lsz) = read_ext(b & 0x0f, rest, dsz).ok()?;
-        let start = dsz + lsz;
-        let end = start.checked_add(len as usize)?;
-        let value = rest.get(start..end)?;
-        self.buf = rest.get(end..)?;
+        let &b = self.buf.first()?;
+        let (delta, len, at) = option_header(self.buf, 0, b).ok()?;
+        let end = at.checked_add(len)?;
+        let value = self.buf.get(at..end)?;
+        self.buf = self.buf.get(end..)?;
         self.number += delta;
         let number = u16::try_from(self.number).ok()?;
         Some(CoapOption {

@@ -85,15 +85,33 @@ impl OptionNumber {
     }
 
     /// The definition of a registered option, `None` for numbers this crate does not know.
+    #[inline]
     pub const fn definition(self) -> Option<&'static OptionDef> {
-        let mut i = 0;
-        while i < DEFINITIONS.len() {
-            if DEFINITIONS[i].number.0 == self.0 {
-                return Some(&DEFINITIONS[i]);
-            }
-            i += 1;
-        }
-        None
+        // A jump table instead of a search: this runs for every option the encoder writes.
+        let i = match self.0 {
+            1 => 0,
+            3 => 1,
+            4 => 2,
+            5 => 3,
+            6 => 4,
+            7 => 5,
+            8 => 6,
+            11 => 7,
+            12 => 8,
+            14 => 9,
+            15 => 10,
+            17 => 11,
+            20 => 12,
+            23 => 13,
+            27 => 14,
+            28 => 15,
+            35 => 16,
+            39 => 17,
+            60 => 18,
+            258 => 19,
+            _ => return None,
+        };
+        Some(&DEFINITIONS[i])
     }
 }
 
@@ -278,10 +296,17 @@ mod tests {
     }
 
     #[test]
-    fn definitions_sorted() {
+    fn definitions_sorted_and_indexed() {
         for w in DEFINITIONS.windows(2) {
             assert!(w[0].number < w[1].number);
         }
+        for d in &DEFINITIONS {
+            assert_eq!(d.number.definition(), Some(d));
+        }
+        let known = (0..=u16::MAX)
+            .filter(|n| OptionNumber(*n).definition().is_some())
+            .count();
+        assert_eq!(known, DEFINITIONS.len());
     }
 
     #[test]

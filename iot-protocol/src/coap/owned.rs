@@ -23,6 +23,10 @@ pub struct OwnedMessage {
     token: Token,
     options: Vec<(OptionNumber, Bytes)>,
     payload: Bytes,
+    /// Encoded size of the option area, kept up to date by every option mutation.
+    options_len: usize,
+    /// The first problem an option mutation introduced (bad length, forbidden repeat).
+    options_error: Option<EncodeError>,
 }
 
 impl OwnedMessage {
@@ -35,6 +39,8 @@ impl OwnedMessage {
             token: Token::EMPTY,
             options: Vec::new(),
             payload: Bytes::new(),
+            options_len: 0,
+            options_error: None,
         }
     }
 
@@ -71,7 +77,10 @@ impl OwnedMessage {
                 .map(|o| (o.number, Bytes::copy_from_slice(o.value)))
                 .collect(),
             payload: Bytes::copy_from_slice(m.payload()),
+            options_len: 0,
+            options_error: None,
         }
+        .with_recomputed_options()
     }
 
     /// Parses `datagram` and keeps option values and the payload as slices of it (no copy).
@@ -91,7 +100,31 @@ impl OwnedMessage {
             } else {
                 datagram.slice_ref(m.payload())
             },
-        })
+            options_len: 0,
+            options_error: None,
+        }
+        .with_recomputed_options())
+    }
+
+    fn with_recomputed_options(mut self) -> Self {
+        self.recompute_options();
+        self
+    }
+
+    /// Recomputes `options_len` and `options_error` with a full pass.
+    fn recompute_options(&mut self) {
+        let mut len = 0;
+        let mut err = None;
+        let mut prev: Option<OptionNumber> = None;
+        for (n, v) in &self.options {
+            if err.is_none() {
+                err = check_option(*n, v.len(), prev == Some(*n)).err();
+            }
+            len += option_size(n.0 - prev.map_or(0, |p| p.0), v.len());
+            prev = Some(*n);
+        }
+        self.options_len = len;
+        self.options_error = err;
     }
 
     /// The message type.
@@ -169,8 +202,26 @@ impl OwnedMessage {
 
     /// Adds an option after any existing options with the same number.
     pub fn add_option(&mut self, number: OptionNumber, value: impl Into<Bytes>) -> &mut Self {
+        let value = value.into();
         let at = self.options.partition_point(|(n, _)| *n <= number);
-        self.options.insert(at, (number, value.into()));
+        let before = at
+            .checked_sub(1)
+            .and_then(|i| self.options.get(i))
+            .map(|(n, _)| *n);
+        let problem = check_option(number, value.len(), before == Some(number)).is_err();
+        let prev = before.map_or(0, |n| n.0);
+        // The next option's delta now starts from `number` (it is larger: equal numbers sort
+        // before the insertion point).
+        if let Some((next, v)) = self.options.get(at) {
+            self.options_len -= option_size(next.0 - prev, v.len()) - v.len();
+            self.options_len += option_size(next.0 - number.0, v.len()) - v.len();
+        }
+        self.options_len += option_size(number.0 - prev, value.len());
+        self.options.insert(at, (number, value));
+        if problem {
+            // Rare: report the first problem in option order, whatever the order of the edits.
+            self.recompute_options();
+        }
         self
     }
 
@@ -188,7 +239,11 @@ impl OwnedMessage {
 
     /// Removes every value of `number`.
     pub fn remove_option(&mut self, number: OptionNumber) -> &mut Self {
+        let before = self.options.len();
         self.options.retain(|(n, _)| *n != number);
+        if self.options.len() != before {
+            self.recompute_options();
+        }
         self
     }
 
@@ -260,51 +315,45 @@ impl OwnedMessage {
 
     /// Checks what [`encode`](Self::encode) checks without writing.
     pub fn validate(&self) -> Result<(), EncodeError> {
+        self.checked_len().map(|_| ())
+    }
+
+    /// Validates and computes the encoded length. Option problems and the option area's size
+    /// were tracked as options were added, so this is constant time.
+    #[inline]
+    fn checked_len(&self) -> Result<usize, EncodeError> {
         validate_header(self.mtype, self.code)?;
         if self.code == Code::EMPTY
             && (!self.token.is_empty() || !self.options.is_empty() || !self.payload.is_empty())
         {
             return Err(EncodeError::EmptyMessageNotEmpty);
         }
-        let mut prev: Option<OptionNumber> = None;
-        for (n, v) in &self.options {
-            check_option(*n, v.len(), prev == Some(*n))?;
-            prev = Some(*n);
+        if let Some(e) = self.options_error {
+            return Err(e);
         }
-        Ok(())
+        Ok(self.encoded_len())
     }
 
     /// The encoded size in bytes.
+    #[inline]
     pub fn encoded_len(&self) -> usize {
-        let mut len = 4 + self.token.len();
-        let mut prev = 0u16;
-        for (n, v) in &self.options {
-            len += 1
-                + ext_len(u32::from(n.0 - prev))
-                + ext_len(u32::try_from(v.len()).unwrap_or(u32::MAX))
-                + v.len();
-            prev = n.0;
-        }
-        if !self.payload.is_empty() {
-            len += 1 + self.payload.len();
-        }
-        len
+        let payload = if self.payload.is_empty() {
+            0
+        } else {
+            1 + self.payload.len()
+        };
+        4 + self.token.len() + self.options_len + payload
     }
 
-    /// Appends the encoded message to `out` after validating it.
+    /// Appends the encoded message to `out` after validating it. Grows `out` once.
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        self.validate()?;
-        out.reserve(self.encoded_len());
-        out.push(0x40 | (self.mtype.bits() << 4) | self.token.tkl());
-        out.push(self.code.0);
-        out.extend_from_slice(&self.message_id.to_be_bytes());
-        out.extend_from_slice(self.token.as_bytes());
-        let mut prev = 0u16;
-        for (n, v) in &self.options {
-            write_option_header(out, n.0 - prev, v.len());
-            out.extend_from_slice(v);
-            prev = n.0;
-        }
+        let len = self.checked_len()?;
+        out.reserve(len);
+        let start = out.len();
+        // Header and options are written in place; the payload is appended with one copy.
+        let head = len - self.payload_part();
+        out.resize(start + head, 0);
+        self.write_head(&mut out[start..]);
         if !self.payload.is_empty() {
             out.push(0xff);
             out.extend_from_slice(&self.payload);
@@ -312,39 +361,59 @@ impl OwnedMessage {
         Ok(())
     }
 
+    #[inline]
+    fn payload_part(&self) -> usize {
+        if self.payload.is_empty() {
+            0
+        } else {
+            1 + self.payload.len()
+        }
+    }
+
     /// Encodes into a new vector.
     pub fn to_vec(&self) -> Result<Vec<u8>, EncodeError> {
-        let mut v = Vec::with_capacity(self.encoded_len());
+        let mut v = Vec::new();
         self.encode(&mut v)?;
         Ok(v)
     }
 
     /// Encodes into `buf` and returns the number of bytes written (no allocation).
     pub fn encode_into_slice(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        self.validate()?;
-        let needed = self.encoded_len();
+        let needed = self.checked_len()?;
         let Some(out) = buf.get_mut(..needed) else {
             return Err(EncodeError::BufferTooSmall { needed });
         };
-        let mut w = SliceWriter { buf: out, at: 0 };
-        w.put(&[
-            0x40 | (self.mtype.bits() << 4) | self.token.tkl(),
-            self.code.0,
-        ]);
-        w.put(&self.message_id.to_be_bytes());
-        w.put(self.token.as_bytes());
+        Ok(self.write(out))
+    }
+
+    /// Writes the validated message into `buf`, which has exactly the encoded length.
+    fn write(&self, buf: &mut [u8]) -> usize {
+        let at = self.write_head(buf);
+        let mut w = SliceWriter { buf, at };
+        if !self.payload.is_empty() {
+            w.byte(0xff);
+            w.put(&self.payload);
+        }
+        w.at
+    }
+
+    /// Writes header, token and options into `buf`; returns the bytes written.
+    #[inline]
+    fn write_head(&self, buf: &mut [u8]) -> usize {
+        let mut w = SliceWriter { buf, at: 0 };
+        w.byte(0x40 | (self.mtype.bits() << 4) | self.token.tkl());
+        w.byte(self.code.0);
+        let [m0, m1] = self.message_id.to_be_bytes();
+        w.byte(m0);
+        w.byte(m1);
+        w.small(self.token.as_bytes());
         let mut prev = 0u16;
         for (n, v) in &self.options {
-            let (hdr, hl) = option_header(n.0 - prev, v.len());
-            w.put(&hdr[..hl]);
+            w.option_header(n.0 - prev, v.len());
             w.put(v);
             prev = n.0;
         }
-        if !self.payload.is_empty() {
-            w.put(&[0xff]);
-            w.put(&self.payload);
-        }
-        Ok(w.at)
+        w.at
     }
 }
 
@@ -354,13 +423,80 @@ struct SliceWriter<'a> {
 }
 
 impl SliceWriter<'_> {
-    #[inline]
+    #[inline(always)]
+    fn byte(&mut self, b: u8) {
+        if let Some(d) = self.buf.get_mut(self.at) {
+            *d = b;
+        }
+        self.at += 1;
+    }
+
+    /// Short values (tokens, uints, short strings) are copied with fixed-size moves, cheaper
+    /// than a `memcpy` call of a variable length.
+    #[inline(always)]
+    fn small(&mut self, b: &[u8]) {
+        if let Some(dst) = self.buf.get_mut(self.at..self.at + b.len()) {
+            copy_small(dst, b);
+        }
+        self.at += b.len();
+    }
+
+    #[inline(always)]
     fn put(&mut self, b: &[u8]) {
+        if b.len() <= 16 {
+            self.small(b);
+            return;
+        }
         if let Some(dst) = self.buf.get_mut(self.at..self.at + b.len()) {
             dst.copy_from_slice(b);
         }
         self.at += b.len();
     }
+
+    /// The option header of RFC 7252 §3.1: nibbles, then extended delta, then extended length.
+    #[inline(always)]
+    #[allow(clippy::cast_possible_truncation)]
+    fn option_header(&mut self, delta: u16, len: usize) {
+        let (dn, de, dl) = nibble(u32::from(delta));
+        let (ln, le, ll) = nibble(u32::try_from(len).unwrap_or(u32::MAX));
+        self.byte((dn << 4) | ln);
+        if dl >= 1 {
+            if dl == 2 {
+                self.byte(de[0]);
+            }
+            self.byte(de[dl - 1]);
+        }
+        if ll >= 1 {
+            if ll == 2 {
+                self.byte(le[0]);
+            }
+            self.byte(le[ll - 1]);
+        }
+    }
+}
+
+/// Copies `src` into `dst` (same length) with a constant-size move for lengths up to 16.
+#[inline(always)]
+fn copy_small(dst: &mut [u8], src: &[u8]) {
+    macro_rules! fixed {
+        ($($n:literal)*) => {
+            match src.len() {
+                $($n => {
+                    if let (Ok(d), Ok(s)) =
+                        (<&mut [u8; $n]>::try_from(&mut *dst), <&[u8; $n]>::try_from(src))
+                    {
+                        *d = *s;
+                    }
+                })*
+                _ => {
+                    if dst.len() == src.len() {
+                        dst.copy_from_slice(src);
+                    }
+                }
+            }
+        };
+    }
+    fixed!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
 }
 
 impl fmt::Debug for OwnedMessage {
@@ -415,6 +551,12 @@ pub(crate) fn check_option(n: OptionNumber, len: usize, repeated: bool) -> Resul
         }
     }
     Ok(())
+}
+
+/// Encoded size of one option: header byte, extended delta and length, value.
+#[inline]
+fn option_size(delta: u16, len: usize) -> usize {
+    1 + ext_len(u32::from(delta)) + ext_len(u32::try_from(len).unwrap_or(u32::MAX)) + len
 }
 
 #[inline]
