@@ -158,7 +158,7 @@ impl Encoder {
             if !v5 || p.properties.topic_alias.is_none() {
                 return Err(EncodeError::InvalidTopicName(TopicError::Empty));
             }
-        } else if topic.iter().any(|&b| b == 0 || b == b'+' || b == b'#') {
+        } else if wire::has_nul_or_wildcard(topic) {
             // 5.0 §3.3.2.1, §4.7: no wildcards, no U+0000 in a topic name.
             return Err(EncodeError::InvalidTopicName(
                 topic::validate_topic_name(&p.topic)

@@ -358,11 +358,23 @@ impl Properties {
         r: &mut Reader<'_>,
         context: PropertyContext,
     ) -> Result<Self, DecodeError> {
-        let len = r.vbi()?;
         let mut props = Self::new();
+        props.decode_into(r, context)?;
+        Ok(props)
+    }
+
+    /// Decodes a property list into `self`, which must be empty (no copy of the large struct).
+    #[inline]
+    pub(crate) fn decode_into(
+        &mut self,
+        r: &mut Reader<'_>,
+        context: PropertyContext,
+    ) -> Result<(), DecodeError> {
+        let len = r.vbi()?;
         if len == 0 {
-            return Ok(props);
+            return Ok(());
         }
+        let props = self;
         // 5.0 §2.2.2.1: the Property Length bounds the properties; a property that runs past it
         // runs past the region (the ntex-mqtt #19 and Paho C #985 class of bug).
         let len = usize::try_from(len).map_err(|_| DecodeError::UnexpectedEndOfPacket)?;
@@ -397,7 +409,7 @@ impl Properties {
             seen |= bit;
             props.decode_one(id, &mut r)?;
         }
-        Ok(props)
+        Ok(())
     }
 
     fn decode_one(&mut self, id: PropertyId, r: &mut Reader<'_>) -> Result<(), DecodeError> {
