@@ -113,11 +113,16 @@ impl<'m> MsgCtx<'m> {
         }
         self.tsl
             .get_or_init(|| {
-                // Only property posts are transformed: check the topic before parsing anything.
-                if !iot_protocol::topic::matches(
-                    crate::alibaba::PROPERTY_POST_FILTER,
-                    self.message.topic,
-                ) {
+                // Only property posts are transformed: check the topic before parsing anything
+                // (the suffix test is a quick reject; `matches` decides).
+                let t = self.message.topic;
+                if !t.starts_with("/sys/")
+                    || !t.ends_with("/thing/event/property/post")
+                    || !iot_protocol::topic::matches(
+                        crate::alibaba::PROPERTY_POST_FILTER,
+                        self.message.topic,
+                    )
+                {
                     return None;
                 }
                 crate::alibaba::tsl_view(self.message, self.payload.full()?)

@@ -21,9 +21,22 @@ pub(crate) struct PayloadView<'a> {
 }
 
 struct Member<'a> {
-    key: Cow<'a, str>,
+    /// The key as written, quotes included.
+    key: &'a [u8],
+    /// The key contains a backslash escape (compared after decoding).
+    escaped: bool,
     raw: &'a [u8],
     value: OnceCell<Value>,
+}
+
+impl Member<'_> {
+    fn key_is(&self, key: &str) -> bool {
+        if self.escaped {
+            serde_json::from_slice::<Cow<'_, str>>(self.key).is_ok_and(|k| k == key)
+        } else {
+            self.key.len() == key.len() + 2 && &self.key[1..self.key.len() - 1] == key.as_bytes()
+        }
+    }
 }
 
 impl<'a> PayloadView<'a> {
@@ -52,7 +65,7 @@ impl<'a> PayloadView<'a> {
             return full.get(key);
         }
         let index = self.index.get_or_init(|| scan_object(self.raw)).as_ref()?;
-        let m = index.iter().rev().find(|m| m.key == key)?;
+        let m = index.iter().rev().find(|m| m.key_is(key))?;
         let v = m
             .value
             .get_or_init(|| parse_member(m.raw).unwrap_or(Value::Undefined));
@@ -142,7 +155,9 @@ fn scan_object(raw: &[u8]) -> Option<Vec<Member<'_>>> {
     } else {
         loop {
             s.ws();
-            let key = s.string()?;
+            let key_start = s.i;
+            let escaped = s.skip_string()?;
+            let key = &raw[key_start..s.i];
             s.ws();
             s.eat(b':')?;
             s.ws();
@@ -150,6 +165,7 @@ fn scan_object(raw: &[u8]) -> Option<Vec<Member<'_>>> {
             s.value(0)?;
             out.push(Member {
                 key,
+                escaped,
                 raw: &raw[start..s.i],
                 value: OnceCell::new(),
             });
@@ -191,30 +207,26 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A string; returns its text (borrowed when it has no escapes).
-    fn string(&mut self) -> Option<Cow<'a, str>> {
-        let start = self.i;
-        self.skip_string()?;
-        let inner = &self.b[start + 1..self.i - 1];
-        if inner.contains(&b'\\') {
-            let v: String = serde_json::from_slice(&self.b[start..self.i]).ok()?;
-            Some(Cow::Owned(v))
-        } else {
-            std::str::from_utf8(inner).ok().map(Cow::Borrowed)
-        }
-    }
-
-    fn skip_string(&mut self) -> Option<()> {
+    /// Skips a string; `true` if it contains a backslash escape. Only the structure is checked
+    /// here (a member that is read is then parsed in full).
+    fn skip_string(&mut self) -> Option<bool> {
         self.eat(b'"')?;
+        let mut escaped = false;
         loop {
-            match self.next()? {
-                b'"' => return Some(()),
-                b'\\' => {
-                    self.next()?;
-                }
-                c if c < 0x20 => return None,
-                _ => {}
+            let rest = self.b.get(self.i..)?;
+            // Most JSON strings are short: a plain loop first, memchr for long ones.
+            let head = rest.len().min(24);
+            let at = match rest[..head].iter().position(|&c| c == b'"' || c == b'\\') {
+                Some(at) => at,
+                None => head + memchr::memchr2(b'"', b'\\', &rest[head..])?,
+            };
+            self.i += at + 1;
+            if rest[at] == b'"' {
+                return Some(escaped);
             }
+            escaped = true;
+            // The escaped character (a quote or backslash among them) is skipped.
+            self.next()?;
         }
     }
 
@@ -223,7 +235,7 @@ impl<'a> Scanner<'a> {
             return None;
         }
         match self.peek()? {
-            b'"' => self.skip_string(),
+            b'"' => self.skip_string().map(|_| ()),
             b'{' => {
                 self.i += 1;
                 self.ws();
@@ -289,6 +301,22 @@ mod tests {
         assert_eq!(p.field("s"), Some(&Value::String("té".into())));
         assert!(p.field("b").unwrap().get("c").is_some());
         assert_eq!(p.field("zz"), None);
+        let p = PayloadView::new(br#"{"t\u0065mp": 1, "q\"k": 2, "x": "a\\", "y": 3}"#);
+        assert_eq!(p.field("temp"), Some(&Value::Int(1)));
+        assert_eq!(p.field("q\"k"), Some(&Value::Int(2)));
+        assert_eq!(p.field("x"), Some(&Value::String("a\\".into())));
+        assert_eq!(p.field("y"), Some(&Value::Int(3)));
+        // A control character in a string that is read: not JSON, so Undefined.
+        assert_eq!(PayloadView::new(b"{\"a\": \"x\ny\"}").field("a"), None);
+        let long = format!(
+            r#"{{"k": "{}\"{}", "v": 1}}"#,
+            "x".repeat(100),
+            "y".repeat(50)
+        );
+        assert_eq!(
+            PayloadView::new(long.as_bytes()).field("v"),
+            Some(&Value::Int(1))
+        );
     }
 
     #[test]

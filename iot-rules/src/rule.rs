@@ -257,6 +257,11 @@ impl CompiledRule {
 
     /// Evaluates against a prepared message context (topic already matched).
     pub(crate) fn eval_ctx(&self, ctx: &MsgCtx<'_>, out: &mut Vec<Value>) {
+        self.eval_each(ctx, |v| out.push(v));
+    }
+
+    /// Evaluates against a prepared message context, handing each output to `emit`.
+    pub(crate) fn eval_each(&self, ctx: &MsgCtx<'_>, mut emit: impl FnMut(Value)) {
         let env = Env {
             msg: ctx,
             flags: &self.flags,
@@ -273,7 +278,7 @@ impl CompiledRule {
                 {
                     return;
                 }
-                out.push(project(projection, &env, None));
+                emit(project(projection, &env, None));
             }
             Body::Foreach {
                 array,
@@ -302,7 +307,7 @@ impl CompiledRule {
                         continue;
                     }
                     match items {
-                        None => out.push(el.clone()),
+                        None => emit(el.clone()),
                         Some(items) => {
                             let mut m = Map::with_capacity(items.len());
                             for (k, e) in items {
@@ -311,7 +316,7 @@ impl CompiledRule {
                                     m.insert(k.clone(), v);
                                 }
                             }
-                            out.push(Value::Object(m));
+                            emit(Value::Object(m));
                         }
                     }
                 }

@@ -396,17 +396,30 @@ impl RuleSet {
     }
 
     fn matching(&self, topic: &str) -> Vec<usize> {
+        let mut ids = Vec::new();
+        self.for_each_match(topic, |i| ids.push(i));
+        ids
+    }
+
+    /// Calls `f` with the index of each enabled rule whose FROM matches, once each, in the
+    /// order the rules were added. The common single-match case allocates nothing.
+    fn for_each_match(&self, topic: &str, mut f: impl FnMut(usize)) {
         let t = effective_topic(topic);
-        let mut ids: Vec<usize> = self
+        let mut it = self
             .index
             .matches(t)
-            .filter_map(|&i| usize::try_from(i).ok())
-            .collect();
-        if ids.len() > 1 {
-            ids.sort_unstable();
-            ids.dedup();
-        }
-        ids
+            .filter_map(|&i| usize::try_from(i).ok());
+        let Some(first) = it.next() else {
+            return;
+        };
+        let Some(second) = it.next() else {
+            f(first);
+            return;
+        };
+        let mut ids: Vec<usize> = [first, second].into_iter().chain(it).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter().for_each(f);
     }
 
     /// Evaluates the message against the matching rules; returns every output with its actions.
@@ -418,17 +431,10 @@ impl RuleSet {
 
     /// As [`evaluate`](Self::evaluate), appending to `out` (reuse the vector across messages).
     pub fn evaluate_into<'r>(&'r self, msg: &Message<'_>, out: &mut Vec<RuleOutput<'r>>) {
-        let ids = self.matching(msg.topic);
-        if ids.is_empty() {
-            return;
-        }
         let ctx = MsgCtx::new(msg, &self.runtime, self.flags);
-        let mut docs = Vec::new();
-        for i in ids {
+        self.for_each_match(msg.topic, |i| {
             let e = &self.entries[i];
-            docs.clear();
-            e.rule.eval_ctx(&ctx, &mut docs);
-            for doc in docs.drain(..) {
+            e.rule.eval_each(&ctx, |doc| {
                 let mut actions = Vec::with_capacity(e.actions.len());
                 let mut errors = Vec::new();
                 for a in &e.actions {
@@ -448,7 +454,7 @@ impl RuleSet {
                     errors,
                     error_action,
                 });
-            }
-        }
+            });
+        });
     }
 }

@@ -614,3 +614,12 @@ fn scene_chains_conditions_and_set_limits() {
         Err(iot_rules::SceneError::Json(_))
     ));
 }
+
+#[test]
+fn shareable_across_threads() {
+    fn check<T: Send + Sync>() {}
+    check::<RuleSet>();
+    check::<iot_rules::CompiledRule>();
+    check::<Sinks>();
+    check::<iot_rules::scene::SceneSet>();
+}
