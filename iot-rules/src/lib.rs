@@ -98,7 +98,7 @@ pub use error::{
 pub use eval::UserFunction;
 pub use message::{AttributeLookup, Message};
 pub use parser::{MAX_DEPTH, MAX_RULE_LEN};
-pub use rule::{CompiledRule, RuleOptions};
+pub use rule::{CompiledRule, RuleOptions, Verdict};
 pub use ruleset::{
     Action, Dispatch, MAX_ACTIONS, MAX_RULES, Rule, RuleOutput, RuleSet, RuleSetBuilder,
 };

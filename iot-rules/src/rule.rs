@@ -129,6 +129,18 @@ enum Body {
     },
 }
 
+/// What [`CompiledRule::explain`] found.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Verdict {
+    /// No FROM filter matches the topic.
+    TopicMismatch,
+    /// WHERE gave this value instead of `true` (`false`, `null` or `Undefined`).
+    WhereNotTrue(Value),
+    /// The outputs (none for a FOREACH whose array is empty or filtered out).
+    Output(Vec<Value>),
+}
+
 /// A rule compiled once, to be evaluated against many messages.
 #[derive(Clone)]
 pub struct CompiledRule {
@@ -230,6 +242,28 @@ impl CompiledRule {
             self.eval_ctx(&ctx, &mut out);
         }
         out
+    }
+
+    /// The detailed path, for debugging a rule against a sample message: why it produced
+    /// output or not.
+    pub fn explain(&self, msg: &Message<'_>) -> Verdict {
+        if !self.matches_topic(msg.topic) {
+            return Verdict::TopicMismatch;
+        }
+        let ctx = MsgCtx::new(msg, &self.runtime, self.flags);
+        let env = self.env(&ctx);
+        let where_clause = match &self.body {
+            Body::Select { where_clause, .. } | Body::Foreach { where_clause, .. } => where_clause,
+        };
+        if let Some(w) = where_clause {
+            let v = w.eval(&env);
+            if !v.is_true() {
+                return Verdict::WhereNotTrue(v);
+            }
+        }
+        let mut out = Vec::new();
+        self.eval_ctx(&ctx, &mut out);
+        Verdict::Output(out)
     }
 
     /// The fast boolean path: does the topic match and WHERE hold? No output is built.

@@ -387,6 +387,24 @@ fn is_match_fast_path() {
     assert!(rule.is_match(&msg("x/1", br#"{"a":2}"#)));
     assert!(!rule.is_match(&msg("x/1", br#"{"a":4}"#)));
     assert!(!rule.is_match(&msg("y/1", br#"{"a":2}"#)));
+    use iot_rules::Verdict;
+    assert_eq!(rule.explain(&msg("y/1", b"{}")), Verdict::TopicMismatch);
+    assert_eq!(
+        rule.explain(&msg("x/1", b"{}")),
+        Verdict::WhereNotTrue(Value::Undefined)
+    );
+    assert_eq!(
+        rule.explain(&msg("x/1", br#"{"a":null}"#)),
+        Verdict::WhereNotTrue(Value::Null)
+    );
+    assert_eq!(
+        rule.explain(&msg("x/1", br#"{"a":9}"#)),
+        Verdict::WhereNotTrue(Value::Bool(false))
+    );
+    assert_eq!(
+        rule.explain(&msg("x/1", br#"{"a":2}"#)),
+        Verdict::Output(vec![Value::from_json_slice(br#"{"a":2}"#).unwrap()])
+    );
 }
 
 #[test]
