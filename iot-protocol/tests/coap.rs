@@ -544,6 +544,57 @@ mod exchange {
     }
 
     #[test]
+    fn block1_upload_with_late_negotiation() {
+        // RFC 7959 §2.5: the client sends 1024-byte blocks; the server's first 2.31 Continue
+        // asks for 256-byte blocks, and the client continues at the same byte offset.
+        let body: Vec<u8> = (0..3000u32)
+            .map(|i| u8::try_from(i % 253).unwrap())
+            .collect();
+        let mut net = Net::new(Config::default(), Config::default());
+        let mut req = OwnedMessage::request(Code::POST);
+        req.set_path("/up").unwrap();
+        req.set_payload(body.clone());
+        let h = net.client.request(net.now, SERVER, req).unwrap();
+        let got = std::rc::Rc::new(std::cell::RefCell::new((
+            BlockReassembler::new(10_000),
+            None,
+            vec![],
+        )));
+        let g = got.clone();
+        net.run_until_quiet(move |srv, now, ev| {
+            if let Event::Request {
+                handle, request, ..
+            } = ev
+            {
+                let b1 = request.block1().unwrap().unwrap();
+                let mut st = g.borrow_mut();
+                st.2.push((b1.num(), b1.szx(), request.uint_option(OptionNumber::SIZE1)));
+                let progress = st.0.push(b1, request.payload()).unwrap();
+                let mut r = OwnedMessage::response(Code::CONTINUE);
+                let echo = if b1.num() == 0 {
+                    BlockValue::new(0, true, 4).unwrap()
+                } else {
+                    b1
+                };
+                if progress == Progress::Complete {
+                    st.1 = st.0.take();
+                    r.set_code(Code::CHANGED);
+                }
+                r.set_option(OptionNumber::BLOCK1, echo.to_bytes());
+                srv.respond(now, handle, r).unwrap();
+            }
+        });
+        let resp = net.client_response(h).unwrap();
+        assert_eq!(resp.code(), Code::CHANGED);
+        let st = got.borrow();
+        assert_eq!(st.1.as_deref(), Some(body.as_slice()));
+        // Block 0 at SZX 6 with Size1, then blocks 4.. at SZX 4 (offset 1024 = 4 x 256).
+        assert_eq!(st.2[0], (0, 6, Some(3000)));
+        assert_eq!(st.2[1], (4, 4, None));
+        assert_eq!(st.2.len(), 1 + (3000usize - 1024).div_ceil(256));
+    }
+
+    #[test]
     fn block2_too_large_fails() {
         let mut cfg = Config::default();
         cfg.set_max_body(1000);

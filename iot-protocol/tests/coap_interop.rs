@@ -162,6 +162,25 @@ async fn our_client_against_libcoap_server() {
     assert_eq!(resp.payload().len(), big.len());
     assert_eq!(resp.payload().as_ref(), big.as_slice());
 
+    // Block1: our client uploads 6000 bytes (1024-byte blocks by default) to a dynamic resource,
+    // then reads them back with Block2.
+    let up = body(6000);
+    let mut req = OwnedMessage::request(Code::PUT);
+    req.set_path("/upload").unwrap();
+    req.set_payload(up.clone());
+    let resp = timeout(STEP, client.request(addr, req))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(resp.code().is_success(), "{resp:?}");
+    let mut req = OwnedMessage::request(Code::GET);
+    req.set_path("/upload").unwrap();
+    let resp = timeout(STEP, client.request(addr, req))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(resp.payload().as_ref(), up.as_slice());
+
     // Observe /time: the registration response plus three notifications, each fresh.
     let mut req = OwnedMessage::request(Code::GET);
     req.set_path("/time").unwrap();

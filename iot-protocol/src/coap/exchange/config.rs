@@ -126,6 +126,7 @@ pub struct Config {
     pub(crate) max_body: usize,
     pub(crate) auto_block2: bool,
     pub(crate) request_block2_szx: Option<u8>,
+    pub(crate) block1_szx: u8,
     pub(crate) known_options: Vec<OptionNumber>,
 }
 
@@ -141,6 +142,7 @@ impl Default for Config {
             max_body: 1 << 20,
             auto_block2: true,
             request_block2_szx: None,
+            block1_szx: 6,
             known_options: Vec::new(),
         }
     }
@@ -200,6 +202,13 @@ impl Config {
         self.request_block2_szx = szx.map(|s| s.min(6));
         self
     }
+    /// Block size (SZX) for request bodies: a larger body is sent with Block1 in blocks of
+    /// 2^(SZX+4) bytes, following the server's 2.31 Continue (RFC 7959 §2.5; default 6 = 1024).
+    pub fn set_block1_szx(&mut self, szx: u8) -> &mut Self {
+        self.block1_szx = szx.min(6);
+        self
+    }
+
     /// Critical options the application understands beyond the registry (so they do not trigger
     /// 4.02 Bad Option).
     pub fn set_known_options(&mut self, known: Vec<OptionNumber>) -> &mut Self {

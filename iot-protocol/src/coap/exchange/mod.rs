@@ -29,7 +29,7 @@ use bytes::Bytes;
 
 pub use config::{Config, TransmissionParameters};
 
-use super::block::{BlockReassembler, BlockValue, Progress};
+use super::block::{BlockReassembler, BlockSplitter, BlockValue, Progress};
 use super::error::{DecodeError, ExchangeError};
 use super::message::{Code, CodeKind, Header, Message, MessageType, Token};
 use super::observe::{DEREGISTER, ObserveFreshness, ObserveSequence, REGISTER};
@@ -187,6 +187,8 @@ struct ClientRequest<A> {
     con_mid: Option<u16>,
     deadline: Option<Time>,
     block: Option<BlockFetch>,
+    /// A request body sent with Block1 (RFC 7959 §2.5).
+    upload: Option<BlockSplitter>,
     queued: bool,
     counts_nstart: bool,
     deregistering: bool,
@@ -667,6 +669,12 @@ impl<A: Copy + Ord + Debug> Endpoint<A> {
             return;
         }
         // Response on the main token.
+        if self.on_upload_response(now, id, m) {
+            return;
+        }
+        let Some(r) = self.requests.get_mut(&id) else {
+            return;
+        };
         let notification =
             r.observe && !r.deregistering && m.observe().is_some() && m.code().is_success();
         if notification {
@@ -915,8 +923,9 @@ impl<A: Copy + Ord + Debug> Endpoint<A> {
             };
             r.queued = false;
             r.counts_nstart = true;
-            let mut msg = r.template.clone();
-            msg.set_token(r.token);
+            let Some(msg) = self.first_message(id) else {
+                continue;
+            };
             if let Some(st) = self.peers.get_mut(&peer) {
                 st.outstanding += 1;
             }
@@ -924,6 +933,54 @@ impl<A: Copy + Ord + Debug> Endpoint<A> {
                 self.fail_request(now, id, e);
             }
         }
+    }
+
+    /// The first datagram of a request: the template, or its first Block1 block with Size1.
+    fn first_message(&mut self, id: u64) -> Option<OwnedMessage> {
+        let r = self.requests.get_mut(&id)?;
+        let mut msg = r.template.clone();
+        msg.set_token(r.token);
+        if let Some(up) = r.upload.as_mut() {
+            let total = u32::try_from(up.body_len()).unwrap_or(u32::MAX);
+            let (bv, chunk) = up.next_block()?;
+            msg.set_option(OptionNumber::BLOCK1, bv.to_bytes());
+            msg.set_uint_option(OptionNumber::SIZE1, total);
+            msg.set_payload(chunk);
+        }
+        Some(msg)
+    }
+
+    /// Handles a response to a Block1 upload. Returns `true` when it was consumed (the next
+    /// block went out, or the transfer failed).
+    fn on_upload_response(&mut self, now: Time, id: u64, m: &Message<'_>) -> bool {
+        let Some(r) = self.requests.get_mut(&id) else {
+            return true;
+        };
+        let Some(up) = r.upload.as_mut() else {
+            return false;
+        };
+        if m.code() != Code::CONTINUE {
+            // A final response (success or error) ends the upload (RFC 7959 §2.3).
+            r.upload = None;
+            return false;
+        }
+        // RFC 7959 §2.5: 2.31 Continue asks for the next block; its Block1 SZX may be smaller
+        // than ours (late negotiation), which later blocks then use.
+        if let Some(Ok(ack)) = m.block1() {
+            up.acknowledge(ack);
+        }
+        let Some((bv, chunk)) = up.next_block() else {
+            self.fail_request(now, id, ExchangeError::WrongKind);
+            return true;
+        };
+        let mut msg = r.template.clone();
+        msg.set_token(r.token);
+        msg.set_option(OptionNumber::BLOCK1, bv.to_bytes());
+        msg.set_payload(chunk);
+        if let Err(e) = self.transmit_request(now, id, msg) {
+            self.fail_request(now, id, e);
+        }
+        true
     }
 
     fn transmit_request(
@@ -982,6 +1039,17 @@ impl<A: Copy + Ord + Debug> Endpoint<A> {
             && (msg.code() == Code::GET || msg.code() == Code::FETCH);
         let token = self.new_token();
         msg.set_token(token);
+        // RFC 7959 §2.5: a body larger than the configured block size goes out block by block.
+        let mut upload = None;
+        if msg.payload().len() > 1usize << (self.config.block1_szx + 4)
+            && msg.option(OptionNumber::BLOCK1).is_none()
+        {
+            upload = Some(BlockSplitter::new(
+                msg.payload().clone(),
+                self.config.block1_szx,
+            ));
+            msg.set_payload(Bytes::new());
+        }
         let id = self.new_id();
         let nstart = self.config.params.nstart();
         let outstanding = self.peers.get(&peer).map_or(0, |s| s.outstanding);
@@ -1000,6 +1068,7 @@ impl<A: Copy + Ord + Debug> Endpoint<A> {
                 con_mid: None,
                 deadline: None,
                 block: None,
+                upload,
                 queued: queue,
                 counts_nstart: !queue,
                 deregistering: false,
@@ -1012,6 +1081,7 @@ impl<A: Copy + Ord + Debug> Endpoint<A> {
             return Ok(RequestHandle(id));
         }
         self.peers.entry(peer).or_default().outstanding += 1;
+        let msg = self.first_message(id).unwrap_or(msg);
         if let Err(e) = self.transmit_request(now, id, msg) {
             self.finish_request(id);
             self.drain_starts(now);
