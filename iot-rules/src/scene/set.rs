@@ -1,4 +1,4 @@
-//! The scene set: a sans-IO state machine over parsed scenes (see the [module docs](super)).
+//! The scene set: a sans-IO state machine over parsed scenes (see the [module docs](crate::scene)).
 
 use std::collections::HashSet;
 
@@ -28,7 +28,7 @@ struct Slot {
     armed_from: UnixMillis,
 }
 
-/// Scenes and the state their conditions need; see the [module docs](self).
+/// Scenes and the state their conditions need; see the [module docs](crate::scene).
 #[derive(Default)]
 pub struct SceneSet {
     slots: Vec<Slot>,
