@@ -295,6 +295,89 @@ pub fn snapshot(document: &ShadowDocument) -> Value {
     ])
 }
 
+/// [`snapshot`] serialized straight from the document, without building a `Value`.
+#[must_use]
+pub fn snapshot_bytes(document: &ShadowDocument) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    write_snapshot(&mut out, document);
+    out
+}
+
+struct SnapshotView<'a>(&'a ShadowDocument);
+struct StateView<'a>(&'a ShadowDocument);
+struct MetaSections<'a>(&'a ShadowDocument);
+
+impl serde::Serialize for StateView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(d) = self.0.desired() {
+            map.serialize_entry("desired", d)?;
+        }
+        if let Some(r) = self.0.reported() {
+            map.serialize_entry("reported", r)?;
+        }
+        map.end()
+    }
+}
+
+impl serde::Serialize for MetaSections<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(m) = self.0.metadata_view(Section::Desired, MetaStyle::Timestamp) {
+            map.serialize_entry("desired", &m)?;
+        }
+        if let Some(m) = self
+            .0
+            .metadata_view(Section::Reported, MetaStyle::Timestamp)
+        {
+            map.serialize_entry("reported", &m)?;
+        }
+        map.end()
+    }
+}
+
+impl serde::Serialize for SnapshotView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("state", &StateView(self.0))?;
+        map.serialize_entry("metadata", &MetaSections(self.0))?;
+        map.serialize_entry("version", &self.0.version())?;
+        map.end()
+    }
+}
+
+fn write_snapshot(out: &mut Vec<u8>, document: &ShadowDocument) {
+    // Writing to a Vec cannot fail and every key is a string.
+    let _ = serde_json::to_writer(out, &SnapshotView(document));
+}
+
+/// The `/update/documents` payload built from `previous` as [`snapshot_bytes`] wrote it
+/// (`None`: the shadow did not exist, `null`) and the current document, serialized without
+/// intermediate `Value`s. Equal as JSON to [`update_documents`].
+#[must_use]
+pub fn update_documents_bytes(
+    previous: Option<&[u8]>,
+    current: &ShadowDocument,
+    now: EpochMillis,
+    client_token: Option<&str>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(previous.map_or(0, <[u8]>::len) * 2 + 128);
+    out.extend_from_slice(br#"{"previous":"#);
+    out.extend_from_slice(previous.unwrap_or(b"null"));
+    out.extend_from_slice(br#","current":"#);
+    write_snapshot(&mut out, current);
+    out.extend_from_slice(format!(r#","timestamp":{}"#, now.as_secs()).as_bytes());
+    if let Some(token) = client_token {
+        out.extend_from_slice(br#","clientToken":"#);
+        let _ = serde_json::to_writer(&mut out, token);
+    }
+    out.push(b'}');
+    out
+}
+
 /// The `/update/documents` document: `previous` (`null` for a new shadow) and `current`.
 #[must_use]
 pub fn update_documents(

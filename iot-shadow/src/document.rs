@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use crate::dialect::{Dialect, SizeScope, VersionRule};
@@ -465,6 +466,17 @@ impl ShadowDocument {
         Some(render_meta(state, meta, style))
     }
 
+    /// Metadata of one section as a borrowed view that serializes like
+    /// [`ShadowDocument::metadata`] without building a `Value` first.
+    #[must_use]
+    pub fn metadata_view(&self, section: Section, style: MetaStyle) -> Option<MetaView<'_>> {
+        let (state, meta) = match section {
+            Section::Desired => (self.desired.as_ref()?, &self.desired_meta),
+            Section::Reported => (self.reported.as_ref()?, &self.reported_meta),
+        };
+        Some(MetaView { state, meta, style })
+    }
+
     /// Metadata for a delta: the desired metadata at the delta's paths.
     #[must_use]
     pub fn delta_metadata(&self, delta: &Object, style: MetaStyle) -> Value {
@@ -680,6 +692,77 @@ fn render_meta(state: &Object, meta: &Meta, style: MetaStyle) -> Value {
         out.insert(key.clone(), rendered);
     }
     Value::Object(out)
+}
+
+/// Section metadata, serialized on the fly (see [`ShadowDocument::metadata_view`]).
+#[derive(Debug, Clone, Copy)]
+pub struct MetaView<'a> {
+    state: &'a Object,
+    meta: &'a Meta,
+    style: MetaStyle,
+}
+
+struct Leaf<'a> {
+    meta: &'a Meta,
+    style: MetaStyle,
+}
+
+impl Serialize for Leaf<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        match self.style {
+            MetaStyle::Timestamp => {
+                map.serialize_entry("timestamp", &self.meta.updated.as_secs())?
+            }
+            MetaStyle::Azure { versions } => {
+                map.serialize_entry("$lastUpdated", &self.meta.updated.to_azure_string())?;
+                if versions {
+                    map.serialize_entry("$lastUpdatedVersion", &self.meta.version)?;
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+impl Serialize for MetaView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let MetaStyle::Azure { versions } = self.style {
+            map.serialize_entry("$lastUpdated", &self.meta.updated.to_azure_string())?;
+            if versions {
+                map.serialize_entry("$lastUpdatedVersion", &self.meta.version)?;
+            }
+        }
+        for (key, value) in self.state {
+            let fallback;
+            let child = match self.meta.children.get(key) {
+                Some(c) => c,
+                None => {
+                    fallback = Meta::leaf(self.meta.updated, self.meta.version);
+                    &fallback
+                }
+            };
+            match value {
+                Value::Object(sub) => map.serialize_entry(
+                    key,
+                    &MetaView {
+                        state: sub,
+                        meta: child,
+                        style: self.style,
+                    },
+                )?,
+                _ => map.serialize_entry(
+                    key,
+                    &Leaf {
+                        meta: child,
+                        style: self.style,
+                    },
+                )?,
+            }
+        }
+        map.end()
+    }
 }
 
 fn add_azure_stamp(out: &mut Object, meta: &Meta, versions: bool) {

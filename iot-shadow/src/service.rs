@@ -139,15 +139,15 @@ impl<S: ShadowStore> ShadowService<S> {
         .await
     }
 
-    /// The update loop; `build` runs once on the winning attempt, before the document is moved
-    /// into the store, with the previous document (if documents are published), the new one and
-    /// the outcome.
+    /// The update loop; `build` runs on each attempt that passes the rules, before the document
+    /// is moved into the store, with the previous document as `/update/documents` shows it (when
+    /// documents are published and the shadow existed), the new document and the outcome.
     async fn update_with<T>(
         &self,
         key: &ShadowKey,
         request: &UpdateRequest,
         now: EpochMillis,
-        build: impl Fn(Option<&ShadowDocument>, &ShadowDocument, &UpdateOutcome) -> T,
+        build: impl Fn(Option<&[u8]>, &ShadowDocument, &UpdateOutcome) -> T,
     ) -> Result<T, ShadowError> {
         for _ in 0..self.max_attempts {
             let loaded = self
@@ -157,9 +157,11 @@ impl<S: ShadowStore> ShadowService<S> {
                 .map_err(|_| ShadowError::Internal)?;
             let expected = loaded.as_ref().map(VersionTag::of);
             let mut doc = loaded.unwrap_or_default();
-            let previous = self.publish_documents.then(|| doc.clone());
+            let previous =
+                (self.publish_documents && doc.exists() && self.dialect.vendor() == Vendor::Aws)
+                    .then(|| aws::snapshot_bytes(&doc));
             let outcome = doc.apply_update(request, &self.dialect, now)?;
-            let built = build(previous.as_ref(), &doc, &outcome);
+            let built = build(previous.as_deref(), &doc, &outcome);
             match self.store.compare_and_swap(key, expected, doc).await {
                 Ok(true) => return Ok(built),
                 Ok(false) => {}
@@ -271,11 +273,11 @@ impl<S: ShadowStore> ShadowService<S> {
                                 &aws::update_delta(doc, &outcome.delta, now, token),
                             ));
                         }
-                        if let Some(previous) = previous {
-                            out.push(reply(
-                                aws::Suffix::Documents,
-                                &aws::update_documents(previous, doc, now, token),
-                            ));
+                        if self.publish_documents {
+                            out.push(Outgoing {
+                                topic: topic.with_suffix(aws::Suffix::Documents).to_string(),
+                                payload: aws::update_documents_bytes(previous, doc, now, token),
+                            });
                         }
                         out
                     })

@@ -230,3 +230,29 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn streamed_documents_equal_built_documents(desired in section(), reported in section(), p in patch()) {
+        let previous = doc(Some(desired), Some(reported));
+        let mut current = previous.clone();
+        update(&mut current, UpdateRequest::desired(p), 7_000);
+        let built = aws::update_documents(&previous, &current, EpochMillis(8_000), Some("t\"1"));
+        let bytes = aws::update_documents_bytes(
+            Some(&aws::snapshot_bytes(&previous)),
+            &current,
+            EpochMillis(8_000),
+            Some("t\"1"),
+        );
+        let streamed: Value = serde_json::from_slice(&bytes).unwrap();
+        prop_assert_eq!(built, streamed);
+        for style in [iot_shadow::MetaStyle::Timestamp, iot_shadow::MetaStyle::Azure { versions: true }] {
+            for s in [iot_shadow::Section::Desired, iot_shadow::Section::Reported] {
+                let view = current.metadata_view(s, style).map(|v| serde_json::to_value(v).unwrap());
+                prop_assert_eq!(view, current.metadata(s, style));
+            }
+        }
+    }
+}
