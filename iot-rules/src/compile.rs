@@ -163,7 +163,11 @@ impl<'r> Compiler<'r> {
             Expr::Path { root, steps } => self.path(root, steps),
             Expr::Star => return Err(CompileError::MisplacedStar),
             Expr::Array(items) => CExpr::Array(self.exprs(items)?),
-            Expr::Unary(UnaryOp::Neg, x) => CExpr::Neg(Box::new(self.expr(x)?)),
+            Expr::Unary(UnaryOp::Neg, x) => {
+                let x = self.expr(x)?;
+                self.check_numeric_literal(BinaryOp::Sub, &x)?;
+                CExpr::Neg(Box::new(x))
+            }
             Expr::Unary(UnaryOp::Not, x) => CExpr::Not(Box::new(self.expr(x)?)),
             Expr::Binary(op, a, b) => {
                 let (a, b) = (Box::new(self.expr(a)?), Box::new(self.expr(b)?));
@@ -177,7 +181,12 @@ impl<'r> Compiler<'r> {
                     | BinaryOp::Gt
                     | BinaryOp::Ge
                     | BinaryOp::TopicMatch => CExpr::Cmp(*op, a, b),
-                    _ => CExpr::Arith(*op, a, b),
+                    _ => {
+                        for side in [&*a, &*b] {
+                            self.check_numeric_literal(*op, side)?;
+                        }
+                        CExpr::Arith(*op, a, b)
+                    }
                 }
             }
             Expr::IsNull { expr, negated } => CExpr::IsNull(Box::new(self.expr(expr)?), *negated),
@@ -251,6 +260,29 @@ impl<'r> Compiler<'r> {
             Expr::Subquery(s) => self.subquery(s)?,
         };
         Ok(self.fold(c))
+    }
+
+    /// A literal operand of arithmetic must be able to be a number (a string literal may also be
+    /// concatenated by `||`, and by `+` where the dialect says so).
+    fn check_numeric_literal(&self, op: BinaryOp, e: &CExpr) -> Result<(), CompileError> {
+        let CExpr::Const(v) = e else {
+            return Ok(());
+        };
+        let concat =
+            op == BinaryOp::Concat || (op == BinaryOp::Add && self.flags.plus_concatenates);
+        let bad = match v {
+            Value::Bool(_) | Value::Array(_) | Value::Object(_) | Value::Bytes(_) => !concat,
+            Value::String(s) => !concat && functions::parse_num_str(s).is_none(),
+            _ => false,
+        };
+        if bad {
+            return Err(CompileError::OperandType {
+                operator: op.symbol(),
+                found: v.type_name(),
+                literal: v.to_json_string(),
+            });
+        }
+        Ok(())
     }
 
     fn exprs(&mut self, es: &[Expr]) -> Result<Vec<CExpr>, CompileError> {

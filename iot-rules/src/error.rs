@@ -120,6 +120,17 @@ pub enum CompileError {
         /// What was wrong.
         reason: String,
     },
+    /// An arithmetic operator applied to a literal that can never be a number
+    /// (for example `'abc' * 2` or `-true`).
+    #[error("operator `{operator}` cannot take the literal {found} `{literal}`")]
+    OperandType {
+        /// The operator.
+        operator: &'static str,
+        /// The literal's type.
+        found: &'static str,
+        /// The literal as written.
+        literal: String,
+    },
     /// `*` used where it means nothing (for example in arithmetic).
     #[error("`*` can only be a SELECT item or a function argument")]
     MisplacedStar,

@@ -56,6 +56,7 @@ fn variant(e: &CompileError) -> &'static str {
         CompileError::ArgumentType { .. } => "ArgumentType",
         CompileError::InvalidArgument { .. } => "InvalidArgument",
         CompileError::MisplacedStar => "MisplacedStar",
+        CompileError::OperandType { .. } => "OperandType",
         _ => "other",
     }
 }
