@@ -467,6 +467,36 @@ async fn sinks_forward_and_run_error_action() {
     assert_eq!(e.len(), 1);
     assert_eq!(e[0].document.get("ruleId"), Some(&Value::from("r")));
     assert_eq!(db.drain().len(), 1);
+
+    // No republish sink and an unknown named sink: both fail, the error action still runs.
+    let mut b = RuleSet::builder(RuleOptions::new(Dialect::Aws));
+    b.add(
+        Rule::new("r", "SELECT v FROM 'in/#'")
+            .action(Action::sink("nowhere"))
+            .action(Action::republish("out"))
+            .error_action(Action::sink("errors")),
+    );
+    let set = b.build().unwrap();
+    let mut only_errors = Sinks::new();
+    only_errors.insert("errors", errors.clone());
+    let out = set.evaluate(&msg("in/c", br#"{"v":3}"#));
+    let report = only_errors.dispatch(&out[0]).await;
+    assert_eq!(report.delivered, 0);
+    assert_eq!(
+        report.failed,
+        vec![
+            iot_rules::SinkError::UnknownSink("nowhere".into()),
+            iot_rules::SinkError::UnknownSink("republish".into())
+        ]
+    );
+    assert_eq!(report.error_action, Some(Ok(())));
+    let e = errors.drain();
+    assert_eq!(
+        e[0].document
+            .get("errors")
+            .map(|v| matches!(v, Value::Array(a) if a.len() == 2)),
+        Some(true)
+    );
 }
 
 fn scene_variant(e: &iot_rules::SceneError) -> &'static str {
