@@ -137,6 +137,19 @@ impl Meta {
     }
 }
 
+/// Sizes of the two sections under one rule, remembered between updates so that an update only
+/// measures what it touches. Not part of the document's value: equality ignores it.
+#[derive(Debug, Clone, Copy, Default)]
+struct SizeCache(Option<(json::SizeRule, usize, usize)>);
+
+impl PartialEq for SizeCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for SizeCache {}
+
 /// A device shadow: `desired` and `reported` state with per-leaf metadata and versions.
 ///
 /// The document is the same for every dialect; a [`Dialect`] passed to each operation chooses
@@ -165,6 +178,7 @@ pub struct ShadowDocument {
     timestamp: EpochMillis,
     exists: bool,
     deleted_at: Option<EpochMillis>,
+    sizes: SizeCache,
 }
 
 impl ShadowDocument {
@@ -326,7 +340,7 @@ impl ShadowDocument {
         } else {
             (self.desired.as_ref(), self.reported.as_ref())
         };
-        self.check_limits(request, dialect, old_desired, old_reported)?;
+        let sizes = self.check_limits(request, dialect, old_desired, old_reported, reset)?;
 
         // Everything is checked: mutate.
         let previous_version = self.version;
@@ -363,6 +377,7 @@ impl ShadowDocument {
         self.timestamp = now;
         self.exists = true;
         self.deleted_at = None;
+        self.sizes = SizeCache(sizes);
 
         let delta = self.touched_delta(&request.desired, &request.reported);
         Ok(UpdateOutcome {
@@ -376,22 +391,36 @@ impl ShadowDocument {
         })
     }
 
+    /// Checks the limits on the state the update would produce; returns the section sizes
+    /// it measured (to remember for the next update).
     fn check_limits(
         &self,
         request: &UpdateRequest,
         dialect: &Dialect,
         old_desired: Option<&Object>,
         old_reported: Option<&Object>,
-    ) -> Result<(), ShadowError> {
+        reset: bool,
+    ) -> Result<Option<(json::SizeRule, usize, usize)>, ShadowError> {
         let rule = dialect.size_rule();
-        let size = |old: Option<&Object>, update: &SectionUpdate| match update {
-            SectionUpdate::Keep => old.map_or(0, |o| json::object_size(rule, o)),
-            SectionUpdate::Clear => 0,
-            SectionUpdate::Merge(p) => json::merged_object_size(rule, old, p),
+        let cached = match self.sizes.0 {
+            Some((r, d, p)) if r == rule && !reset => Some((d, p)),
+            _ => None,
         };
+        let size = |old: Option<&Object>, known: Option<usize>, update: &SectionUpdate| {
+            let known = || known.unwrap_or_else(|| old.map_or(0, |o| json::object_size(rule, o)));
+            match update {
+                SectionUpdate::Keep => known(),
+                SectionUpdate::Clear => 0,
+                SectionUpdate::Merge(p) if old.is_some() => {
+                    json::merged_object_size_from(rule, old, known(), p)
+                }
+                SectionUpdate::Merge(p) => json::merged_object_size(rule, None, p),
+            }
+        };
+        let mut measured = None;
         if let Some(max) = dialect.max_state_size() {
-            let d = size(old_desired, &request.desired);
-            let r = size(old_reported, &request.reported);
+            let d = size(old_desired, cached.map(|c| c.0), &request.desired);
+            let r = size(old_reported, cached.map(|c| c.1), &request.reported);
             let size = match dialect.size_scope() {
                 SizeScope::Total => d + r,
                 SizeScope::PerSection => d.max(r),
@@ -399,6 +428,7 @@ impl ShadowDocument {
             if size > max {
                 return Err(ShadowError::StateTooLarge { size, max });
             }
+            measured = Some((rule, d, r));
         }
         if let (Some(max), SectionUpdate::Merge(p)) =
             (dialect.max_reported_attributes(), &request.reported)
@@ -408,7 +438,21 @@ impl ShadowDocument {
                 return Err(ShadowError::TooManyAttributes { count, max });
             }
         }
-        Ok(())
+        Ok(measured)
+    }
+
+    /// Sizes of `desired` and `reported` under `rule`, measured now (absent sections are 0).
+    #[must_use]
+    pub fn section_sizes(&self, rule: json::SizeRule) -> (usize, usize) {
+        let size = |s: Option<&Object>| s.map_or(0, |o| json::object_size(rule, o));
+        (size(self.desired()), size(self.reported()))
+    }
+
+    #[doc(hidden)]
+    /// The remembered sizes, for tests of the cache.
+    #[must_use]
+    pub fn cached_section_sizes(&self) -> Option<(json::SizeRule, usize, usize)> {
+        self.sizes.0
     }
 
     /// The delta at the paths `desired` and `reported` updates touched.

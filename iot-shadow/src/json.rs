@@ -196,6 +196,44 @@ pub fn merged_object_size(
     total + object_overhead(rule, count)
 }
 
+/// Size of `merge(old, patch)` under `rule` when the size of `old` is already known: only the
+/// subtrees the patch touches are walked.
+#[must_use]
+pub fn merged_object_size_from(
+    rule: SizeRule,
+    old: Option<&Map<String, Value>>,
+    old_size: usize,
+    patch: &Map<String, Value>,
+) -> usize {
+    let Some(old) = old else {
+        return merged_object_size(rule, None, patch);
+    };
+    let mut removed = 0;
+    let mut added = 0;
+    let mut count = old.len();
+    for (key, value) in patch {
+        let previous = old.get(key);
+        if let Some(previous) = previous {
+            removed += key_size(rule, key) + value_size(rule, previous);
+            count -= 1;
+        }
+        let size = match value {
+            Value::Null => continue,
+            Value::Object(sub) => {
+                merged_object_size(rule, previous.and_then(Value::as_object), sub)
+            }
+            other => value_size(rule, other),
+        };
+        added += key_size(rule, key) + size;
+        count += 1;
+    }
+    old_size
+        .saturating_sub(object_overhead(rule, old.len()))
+        .saturating_sub(removed)
+        + added
+        + object_overhead(rule, count)
+}
+
 /// Number of top-level keys of `merge(old, patch)`.
 #[must_use]
 pub fn merged_key_count(old: Option<&Map<String, Value>>, patch: &Map<String, Value>) -> usize {

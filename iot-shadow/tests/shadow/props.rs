@@ -256,3 +256,20 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn remembered_sizes_match_measured_sizes(start in section(), patches in prop::collection::vec((patch(), any::<bool>()), 1..6)) {
+        let mut d = doc(Some(start.clone()), Some(start));
+        let mut dialect = Dialect::aws();
+        dialect.set_max_state_size(Some(1 << 20)).set_max_depth(64);
+        for (i, (p, desired)) in patches.into_iter().enumerate() {
+            let request = if desired { UpdateRequest::desired(p) } else { UpdateRequest::reported(p) };
+            d.apply_update(&request, &dialect, EpochMillis(10_000 + i as u64)).unwrap();
+            let (rule, ds, rs) = d.cached_section_sizes().unwrap();
+            prop_assert_eq!((ds, rs), d.section_sizes(rule));
+        }
+    }
+}
