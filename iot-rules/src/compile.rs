@@ -469,6 +469,21 @@ fn check_literal_args(b: &Builtin, args: &[CExpr]) -> Result<(), CompileError> {
                 ));
             }
         }
+        "payload" => {
+            if let Some(e) = lit(0)
+                && !(e.eq_ignore_ascii_case("utf-8") || e.eq_ignore_ascii_case("utf8"))
+            {
+                return bad(format!("unsupported text encoding `{e}` (utf-8)"));
+            }
+        }
+        "topic" | "nth" => {
+            if let Some(CExpr::Const(v)) = args.first()
+                && let Some(n) = functions::int_of(v)
+                && n < 1
+            {
+                return bad(format!("position {n}: positions start at 1"));
+            }
+        }
         "encode" | "decode" => {
             if let Some(a) = lit(1)
                 && !a.eq_ignore_ascii_case("base64")
