@@ -97,8 +97,15 @@ fn bench_packets(c: &mut Criterion, group: &str, version: ProtocolVersion, packe
             fresh,
             |buf| {
                 let mut d = Decoder::with_version(version);
-                while let Some(p) = d.decode(buf).unwrap() {
-                    black_box(p);
+                // Each packet is looked at in place, then dropped (as for rumqttc below).
+                loop {
+                    match d.decode(buf) {
+                        Ok(Some(p)) => {
+                            black_box(&p);
+                        }
+                        Ok(None) => break,
+                        Err(e) => panic!("{e}"),
+                    }
                 }
             },
             BatchSize::LargeInput,
@@ -110,12 +117,22 @@ fn bench_packets(c: &mut Criterion, group: &str, version: ProtocolVersion, packe
             |buf| match version {
                 ProtocolVersion::V311 => {
                     while !buf.is_empty() {
-                        black_box(r4::Packet::read(buf, MAX).unwrap());
+                        match r4::Packet::read(buf, MAX) {
+                            Ok(p) => {
+                                black_box(&p);
+                            }
+                            Err(e) => panic!("{e}"),
+                        }
                     }
                 }
                 ProtocolVersion::V5 => {
                     while !buf.is_empty() {
-                        black_box(r5::Packet::read(buf, Some(MAX32)).unwrap());
+                        match r5::Packet::read(buf, Some(MAX32)) {
+                            Ok(p) => {
+                                black_box(&p);
+                            }
+                            Err(e) => panic!("{e}"),
+                        }
                     }
                 }
             },

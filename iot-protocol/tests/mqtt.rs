@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod mqtt {
+    mod encode_errors;
     mod props;
     mod smoke;
     mod vectors;

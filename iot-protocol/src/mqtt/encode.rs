@@ -147,11 +147,14 @@ impl Encoder {
     #[inline]
     fn plan_publish(&self, p: &Publish) -> Result<Plan, EncodeError> {
         let v5 = self.v5();
-        let props = self.props_len(
-            &p.properties,
-            PropertyContext::Packet(PacketType::Publish),
-            v5,
-        )?;
+        // MQTT 3.1.1 has no properties: a PUBLISH sent on a 3.1.1 connection leaves them out,
+        // which is what a broker must do when it forwards a 5.0 message to a 3.1.1 subscriber.
+        let props = if v5 {
+            p.properties
+                .encoded_len(PropertyContext::Packet(PacketType::Publish))?
+        } else {
+            0
+        };
         let topic = p.topic.as_bytes();
         if topic.is_empty() {
             // 5.0 §3.3.2.3.4: an empty topic only with a Topic Alias; 3.1.1 §4.7.3: never.

@@ -253,7 +253,9 @@ pub enum EncodeError {
     /// AUTH does not exist in MQTT 3.1.1 (3.1.1 §2.2.1).
     #[error("AUTH does not exist in MQTT 3.1.1")]
     PacketNotInVersion,
-    /// MQTT 3.1.1 packets carry no properties (5.0 §2.2.2 is new in 5.0).
+    /// MQTT 3.1.1 packets carry no properties (5.0 §2.2.2 is new in 5.0). A PUBLISH is the
+    /// exception: on a 3.1.1 connection its properties are left out, as a broker does when it
+    /// forwards a 5.0 message to a 3.1.1 subscriber.
     #[error("properties cannot be sent in MQTT 3.1.1")]
     PropertiesNotInVersion,
     /// The reason code has no MQTT 3.1.1 equivalent (3.1.1 §3.2.2.3, §3.9.3; UNSUBACK, PUBACK,
