@@ -120,10 +120,14 @@ pub enum MetaStyle {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Per-node metadata, mirroring the state tree. Stored as `{"t": ms, "v": version, "c": {…}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 struct Meta {
+    #[serde(rename = "t")]
     updated: EpochMillis,
+    #[serde(rename = "v")]
     version: u64,
+    #[serde(rename = "c", default, skip_serializing_if = "BTreeMap::is_empty")]
     children: BTreeMap<String, Meta>,
 }
 
@@ -166,18 +170,43 @@ impl Eq for SizeCache {}
 /// assert_eq!(out.version, 1);
 /// assert_eq!(Some(&json!("RED")), out.delta.get("color"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+///
+/// # Storage
+///
+/// `ShadowDocument` implements `Serialize` and `Deserialize` in the crate's own storage format
+/// (not a vendor format): everything, including metadata times in milliseconds, the section
+/// versions and a deleted shadow's tombstone, so a store can keep it as one JSON value.
+///
+/// ```
+/// # use iot_shadow::{EpochMillis, ShadowDocument};
+/// # use serde_json::json;
+/// let doc = ShadowDocument::with_state(
+///     json!({"color": "RED"}).as_object().cloned(), None, 3, EpochMillis(1_000));
+/// let stored = serde_json::to_string(&doc).unwrap();
+/// let back: ShadowDocument = serde_json::from_str(&stored).unwrap();
+/// assert_eq!(back, doc);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ShadowDocument {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     desired: Option<Object>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     reported: Option<Object>,
+    #[serde(default)]
     desired_meta: Meta,
+    #[serde(default)]
     reported_meta: Meta,
     version: u64,
+    #[serde(default)]
     desired_version: u64,
+    #[serde(default)]
     reported_version: u64,
     timestamp: EpochMillis,
     exists: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     deleted_at: Option<EpochMillis>,
+    #[serde(skip)]
     sizes: SizeCache,
 }
 

@@ -6,7 +6,20 @@
 use core::fmt;
 
 /// Milliseconds since the Unix epoch (1970-01-01T00:00:00Z), passed in by the caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct EpochMillis(pub u64);
 
 impl EpochMillis {

@@ -273,3 +273,23 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn storage_format_round_trips(desired in section(), reported in section(), p in patch(), deleted in any::<bool>()) {
+        let mut d = doc(Some(desired), Some(reported));
+        update(&mut d, UpdateRequest::reported(p), 4_000);
+        if deleted {
+            d.delete(None, &Dialect::aws(), EpochMillis(5_000)).unwrap();
+        }
+        let stored = serde_json::to_vec(&d).unwrap();
+        let back: ShadowDocument = serde_json::from_slice(&stored).unwrap();
+        prop_assert_eq!(&back, &d);
+        prop_assert_eq!(
+            aws::snapshot(&back),
+            aws::snapshot(&d)
+        );
+    }
+}
