@@ -1,6 +1,6 @@
 //! Many rules compiled once and indexed by their FROM topic filters.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -263,6 +263,7 @@ struct Entry {
     rule: CompiledRule,
     actions: Vec<CAction>,
     error_action: Option<CAction>,
+    enabled: bool,
 }
 
 /// Builds a [`RuleSet`]: every rule compiled with the same options.
@@ -336,12 +337,19 @@ impl RuleSetBuilder {
                 rule,
                 actions,
                 error_action,
+                enabled: r.enabled,
             });
         }
+        let ids = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
         Ok(RuleSet {
             flags: self.options.dialect_flags(),
             runtime,
             entries,
+            ids,
             index,
         })
     }
@@ -352,6 +360,7 @@ pub struct RuleSet {
     flags: DialectFlags,
     runtime: Arc<Runtime>,
     entries: Vec<Entry>,
+    ids: HashMap<String, usize>,
     index: TopicTree<u32>,
 }
 
@@ -384,7 +393,50 @@ impl RuleSet {
 
     /// A compiled rule by id.
     pub fn get(&self, id: &str) -> Option<&CompiledRule> {
-        self.entries.iter().find(|e| e.id == id).map(|e| &e.rule)
+        self.ids.get(id).map(|&i| &self.entries[i].rule)
+    }
+
+    /// `Some(enabled)` for a known rule id.
+    pub fn is_enabled(&self, id: &str) -> Option<bool> {
+        self.ids.get(id).map(|&i| self.entries[i].enabled)
+    }
+
+    /// Enables or disables a rule without rebuilding the set (AWS `ruleDisabled`, Alibaba
+    /// start/stop). `Ok(false)` for an unknown id.
+    ///
+    /// # Errors
+    /// [`RuleSetError::TopicFilter`] if the topic index refuses one of the rule's filters (the
+    /// rule then stays disabled).
+    pub fn set_enabled(&mut self, id: &str, enabled: bool) -> Result<bool, RuleSetError> {
+        let Some(&i) = self.ids.get(id) else {
+            return Ok(false);
+        };
+        let e = &mut self.entries[i];
+        if e.enabled == enabled {
+            return Ok(true);
+        }
+        // Indices were checked against u32 when the set was built.
+        let n = u32::try_from(i).map_err(|_| RuleSetError::TooManyRules(MAX_RULES))?;
+        if enabled {
+            for f in e.rule.topics() {
+                if let Err(source) = self.index.insert(f, n) {
+                    for g in e.rule.topics() {
+                        self.index.remove_if(g, |&v| v == n);
+                    }
+                    return Err(RuleSetError::TopicFilter {
+                        id: e.id.clone(),
+                        filter: f.clone(),
+                        source,
+                    });
+                }
+            }
+        } else {
+            for f in e.rule.topics() {
+                self.index.remove_if(f, |&v| v == n);
+            }
+        }
+        e.enabled = enabled;
+        Ok(true)
     }
 
     /// Ids of the enabled rules whose FROM matches the topic, in the order they were added.

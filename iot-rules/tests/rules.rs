@@ -314,6 +314,17 @@ fn rule_set_indexes_by_topic_and_resolves_actions() {
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].rule_id, "all");
 
+    // Enabling and disabling without a rebuild.
+    let mut set = set;
+    assert_eq!(set.is_enabled("off"), Some(false));
+    assert_eq!(set.set_enabled("off", true), Ok(true));
+    assert_eq!(set.set_enabled("hot", false), Ok(true));
+    assert_eq!(set.matching_rules(topic), vec!["all", "off"]);
+    assert_eq!(set.set_enabled("hot", true), Ok(true));
+    assert_eq!(set.matching_rules(topic), vec!["hot", "all", "off"]);
+    assert_eq!(set.set_enabled("nope", true), Ok(false));
+    assert!(set.get("hot").is_some());
+
     // Errors: duplicate ids, bad SQL, bad templates.
     let mut b = RuleSet::builder(RuleOptions::new(Dialect::Aws));
     b.add(Rule::new("a", "SELECT * FROM 't'"))
