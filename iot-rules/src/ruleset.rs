@@ -356,6 +356,26 @@ impl RuleSetBuilder {
 }
 
 /// Rules compiled once; each message evaluates only the rules whose FROM filter matches.
+///
+/// ```
+/// use iot_rules::{Action, Dialect, Dispatch, Message, Rule, RuleOptions, RuleSet, UnixMillis};
+///
+/// let mut b = RuleSet::builder(RuleOptions::new(Dialect::Aws));
+/// b.add(Rule::new("hot", "SELECT temperature AS t FROM 'plant/+/telemetry' WHERE temperature > 38")
+///     .action(Action::republish("alarms/${topic(2)}")));
+/// b.add(Rule::new("raw", "SELECT encode(*, 'base64') AS data FROM 'plant/+/blob'"));
+/// let rules = b.build()?;
+///
+/// let msg = Message::new("plant/p7/telemetry", br#"{"temperature": 40}"#, UnixMillis(0));
+/// let out = rules.evaluate(&msg);
+/// assert_eq!(out[0].document.to_json_string(), r#"{"t":40}"#);
+/// assert_eq!(out[0].actions, vec![Dispatch::Republish { topic: "alarms/p7".into() }]);
+///
+/// // Binary payloads are usable as bytes.
+/// let out = rules.evaluate(&Message::new("plant/p7/blob", &[0xde, 0xad], UnixMillis(0)));
+/// assert_eq!(out[0].document.to_json_string(), r#"{"data":"3q0="}"#);
+/// # Ok::<(), iot_rules::RuleSetError>(())
+/// ```
 pub struct RuleSet {
     flags: DialectFlags,
     runtime: Arc<Runtime>,
