@@ -276,6 +276,9 @@ fn path_and_uri_round_trip() {
     m.set_path("/topic/sys/a1pk/dn%2F1/thing").unwrap();
     assert_eq!(m.options_of(OptionNumber::URI_PATH).count(), 5);
     assert_eq!(m.path(), "/topic/sys/a1pk/dn%2F1/thing");
+    m.set_query("a=1&b=%26x").unwrap();
+    assert_eq!(m.options_of(OptionNumber::URI_QUERY).count(), 2);
+    assert_eq!(m.query(), "a=1&b=%26x");
     let u = uri::CoapUri::parse("coap://a1pk.coap.cn-shanghai.link.aliyuncs.com/auth").unwrap();
     assert_eq!(u.port, 5683);
     assert_eq!(
@@ -438,6 +441,27 @@ mod exchange {
         ep.handle_datagram(Time::ZERO, 2, &rst);
         let r = ep.poll_transmit().unwrap();
         assert_eq!(r.payload.as_ref(), &[0x70, 0, rst[2], rst[3]]);
+    }
+
+    #[test]
+    fn unanswered_requests_are_forgotten_after_exchange_lifetime() {
+        let mut server = Endpoint::<u8>::new(Config::default(), 3);
+        server.handle_datagram(Time::ZERO, CLIENT, &hex("510100017a"));
+        server.handle_datagram(Time::ZERO, CLIENT, &hex("410100027b"));
+        assert_eq!(server.pending_incoming(), 2);
+        let Some(Event::Request { handle, .. }) = server.poll_event() else {
+            panic!()
+        };
+        server.ignore(Time::ZERO, handle).unwrap();
+        assert_eq!(server.pending_incoming(), 1);
+        let mut now = Time::ZERO;
+        while let Some(t) = server.poll_timeout() {
+            now = t;
+            server.handle_timeout(now);
+            while server.poll_transmit().is_some() {}
+        }
+        assert_eq!(server.pending_incoming(), 0);
+        assert_eq!(now.as_millis(), 247_000);
     }
 
     #[test]

@@ -313,6 +313,19 @@ impl OwnedMessage {
         s
     }
 
+    /// The Uri-Query parts joined with `&`, percent-encoded (empty when there is none).
+    pub fn query(&self) -> alloc::string::String {
+        let mut s = alloc::string::String::new();
+        for (i, part) in self.options_of(OptionNumber::URI_QUERY).enumerate() {
+            if i > 0 {
+                s.push('&');
+            }
+            // Writing into a String cannot fail.
+            let _ = super::uri::write_percent_encoded(&mut s, part, true);
+        }
+        s
+    }
+
     /// Checks what [`encode`](Self::encode) checks without writing.
     pub fn validate(&self) -> Result<(), EncodeError> {
         self.checked_len().map(|_| ())

@@ -156,6 +156,7 @@ struct Incoming<A> {
     ack_deadline: Option<Time>,
     acked: bool,
     observe: Option<u32>,
+    received: Time,
 }
 
 #[derive(Debug)]
@@ -283,7 +284,9 @@ impl<A: Copy + Ord + Debug> Endpoint<A> {
         let a = self.pending.values().map(|p| p.next).min();
         let b = self.requests.values().filter_map(|r| r.deadline).min();
         let c = self.incoming.values().filter_map(|i| i.ack_deadline).min();
-        [a, b, c].into_iter().flatten().min()
+        let lifetime = self.config.params.exchange_lifetime();
+        let d = self.incoming.values().map(|i| i.received + lifetime).min();
+        [a, b, c, d].into_iter().flatten().min()
     }
 
     /// Number of client requests not yet finished (including observations).
@@ -540,6 +543,7 @@ impl<A: Copy + Ord + Debug> Endpoint<A> {
                 token,
                 mtype: m.mtype(),
                 ack_deadline: con.then(|| now + self.config.separate_ack_delay),
+                received: now,
                 acked: false,
                 observe,
             },
@@ -1369,6 +1373,48 @@ impl<A: Copy + Ord + Debug> Endpoint<A> {
             }
         }
         self.drain_starts(now);
+        self.prune(now);
+    }
+
+    /// Drops state nobody can use any more, so memory stays bounded by recent traffic:
+    /// requests the application never answered within EXCHANGE_LIFETIME (the client has given
+    /// up) and per-peer Message ID history older than EXCHANGE_LIFETIME.
+    fn prune(&mut self, now: Time) {
+        let lifetime = self.config.params.exchange_lifetime();
+        self.incoming
+            .retain(|_, i| now.saturating_since(i.received) < lifetime);
+        self.peers.retain(|_, st| {
+            while st
+                .recent_mids
+                .front()
+                .is_some_and(|t| now.saturating_since(*t) >= lifetime)
+            {
+                st.recent_mids.pop_front();
+            }
+            // A peer with nothing in flight and no recent IDs restarts from a fresh random ID,
+            // which is safe once EXCHANGE_LIFETIME has passed (RFC 7252 §4.4).
+            st.outstanding > 0 || !st.queue.is_empty() || !st.recent_mids.is_empty()
+        });
+    }
+
+    /// Tells the endpoint the application will not answer a request (allowed for NON requests,
+    /// RFC 7252 §5.2.3; a CON request was or will be acknowledged with an Empty ACK only).
+    pub fn ignore(&mut self, now: Time, handle: IncomingHandle) -> Result<(), ExchangeError> {
+        let Some(inc) = self.incoming.remove(&handle.0) else {
+            return Err(ExchangeError::UnknownHandle);
+        };
+        if inc.mtype == MessageType::Confirmable && !inc.acked {
+            let ack = empty_ack(inc.message_id);
+            self.set_reply((inc.peer, inc.message_id), &ack);
+            self.reply_raw(inc.peer, ack);
+        }
+        let _ = now;
+        Ok(())
+    }
+
+    /// Number of received requests waiting for [`respond`](Self::respond).
+    pub fn pending_incoming(&self) -> usize {
+        self.incoming.len()
     }
 }
 
