@@ -16,8 +16,12 @@
 //! computed from, so a desired change made meanwhile is not wiped out: the platform rejects the
 //! update with a version conflict and the machine fetches the shadow again.
 //!
-//! A message whose version is older than the one already held is ignored, as is a second
-//! delivery of a delta already applied. A failing callback is reported back: AWS and Alibaba
+//! A pushed change (AWS delta, Alibaba `control`, Azure desired patch) whose version is older
+//! than the one already held is ignored, as is a second delivery of a delta already applied.
+//! The answer to the machine's own GET always counts: it is the platform's current state, even
+//! after an Alibaba reset or an AWS re-creation brought the version down. The machine never
+//! takes a version from its own `/update/accepted`, so the `/update/delta` that AWS publishes
+//! with the same version is not mistaken for an old one. A failing callback is reported back: AWS and Alibaba
 //! get `{"<error key>": {"version": v, "message": "…"}}` in reported (desired stays, so the change
 //! is retried on the next connect), Azure gets the Plug and Play acknowledgement
 //! `{"<property>": {"value": …, "ac": 500, "ad": "…", "av": v}}` for each property.
@@ -341,14 +345,23 @@ impl DeviceSync {
                 if token.is_some() && token != self.pending_get.as_deref() {
                     return Ok(None);
                 }
-                self.get_deadline = None;
                 let version = version_of(&doc)?;
+                let answers_get = token.is_some() && self.pending_get.is_some();
+                self.get_deadline = None;
+                if answers_get {
+                    self.pending_get = None;
+                }
                 let state = doc.get("state").and_then(Value::as_object);
                 let changes = match state.and_then(|s| s.get("delta")) {
                     Some(Value::Object(d)) => d.clone(),
                     _ => desired_changes(state),
                 };
-                Ok(Some(self.reconcile(version, &changes, false, apply)))
+                Ok(Some(self.reconcile(
+                    version,
+                    &changes,
+                    Source::Snapshot { answers_get },
+                    apply,
+                )))
             }
             (aws::Operation::Update, aws::Suffix::Delta) => {
                 let version = version_of(&doc)?;
@@ -356,7 +369,12 @@ impl DeviceSync {
                     Some(Value::Object(d)) => d.clone(),
                     _ => return Err(ShadowError::StateNotObject.into()),
                 };
-                Ok(Some(self.reconcile(version, &changes, true, apply)))
+                Ok(Some(self.reconcile(
+                    version,
+                    &changes,
+                    Source::Delta,
+                    apply,
+                )))
             }
             (aws::Operation::Update, aws::Suffix::Accepted) => {
                 if token.is_none() || token != self.pending_report.as_deref() {
@@ -435,11 +453,20 @@ impl DeviceSync {
             return Ok(Some(SyncEvent::Rejected { code, message }));
         }
         match (method, body.and_then(|p| p.get("state"))) {
-            (Some("reply" | "control"), Some(Value::Object(state))) => {
-                self.get_deadline = None;
+            (Some(m @ ("reply" | "control")), Some(Value::Object(state))) => {
                 let version = version_of(&doc)?;
+                let answers_get = m == "reply" && self.pending_get.is_some();
+                self.get_deadline = None;
+                if answers_get {
+                    self.pending_get = None;
+                }
                 let changes = desired_changes(Some(state));
-                Ok(Some(self.reconcile(version, &changes, false, apply)))
+                let source = if answers_get {
+                    Source::Snapshot { answers_get }
+                } else {
+                    Source::Delta
+                };
+                Ok(Some(self.reconcile(version, &changes, source, apply)))
             }
             (Some("reply"), _) => {
                 self.pending_report = None;
@@ -485,7 +512,9 @@ impl DeviceSync {
                         .and_then(Value::as_u64)
                         .ok_or(ShadowError::InvalidVersion)?;
                     desired = delta(&desired, Some(&reported));
-                    Ok(Some(self.reconcile(version, &desired, false, apply)))
+                    self.pending_get = None;
+                    let source = Source::Snapshot { answers_get: true };
+                    Ok(Some(self.reconcile(version, &desired, source, apply)))
                 } else if Some(rid) == self.pending_report.as_deref() {
                     self.pending_report = None;
                     Ok(Some(if status == 204 {
@@ -503,7 +532,7 @@ impl DeviceSync {
             azure::Topic::DesiredPatch { version } => {
                 let doc = parse_json(payload)?;
                 let patch = without_system(&doc);
-                Ok(Some(self.reconcile(version, &patch, true, apply)))
+                Ok(Some(self.reconcile(version, &patch, Source::Delta, apply)))
             }
             _ => Err(SyncError::Topic(TopicError::UnknownOperation)),
         }
@@ -513,13 +542,20 @@ impl DeviceSync {
         &mut self,
         version: u64,
         changes: &Object,
-        is_delta: bool,
+        source: Source,
         apply: F,
     ) -> SyncEvent
     where
         F: FnOnce(&Object) -> Result<Object, String>,
     {
+        // The answer to our own GET is the platform's current state: it wins even over a newer
+        // version held (the shadow may have been reset or re-created since).
+        let (answers_get, is_delta) = match source {
+            Source::Snapshot { answers_get } => (answers_get, false),
+            Source::Delta => (false, true),
+        };
         if let Some(held) = self.held
+            && !answers_get
             && (version < held || (is_delta && self.applied == Some(version)))
         {
             return SyncEvent::Stale { version, held };
@@ -633,6 +669,15 @@ impl DeviceSync {
         self.pending_report = Some(token);
         self.push(message);
     }
+}
+
+/// Where a desired state came from.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// A whole-shadow document; `answers_get` when it answers our outstanding GET.
+    Snapshot { answers_get: bool },
+    /// A pushed change (AWS delta, Alibaba control, Azure desired patch).
+    Delta,
 }
 
 fn parse_json(payload: &[u8]) -> Result<Object, ShadowError> {

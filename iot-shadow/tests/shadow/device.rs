@@ -446,3 +446,64 @@ fn get_is_retried_after_timeout_and_garbage_is_an_error() {
         .unwrap_err();
     assert!(matches!(err, iot_shadow::SyncError::Topic(_)));
 }
+
+#[tokio::test]
+async fn alibaba_reset_push_is_stale_until_the_next_get() {
+    let key = ShadowKey::alibaba("a1PbRCFQBFj", "lamp");
+    let endpoint = Endpoint::Alibaba {
+        product_key: "a1PbRCFQBFj".into(),
+        device_name: "lamp".into(),
+    };
+    let mut h = Harness::new(Dialect::alibaba(), endpoint, None);
+    h.seed(
+        &key,
+        ShadowDocument::with_state(
+            Some(obj(json!({"color": "green"}))),
+            None,
+            5,
+            EpochMillis(1),
+        ),
+    )
+    .await;
+    h.device.handle_connected(EpochMillis(h.now));
+    h.run(|d| Ok(d.clone())).await;
+    assert_eq!(h.device.version(), Some(6));
+
+    // The application resets the shadow (version 0) and sets desired at version 1.
+    for payload in [
+        &br#"{"method":"update","state":{"reported":{"color":"green"}},"version":-1}"#[..],
+        br#"{"method":"update","state":{"desired":{"color":"blue"}},"version":1}"#,
+    ] {
+        let out = h
+            .service
+            .handle(
+                EpochMillis(h.now),
+                "/shadow/update/a1PbRCFQBFj/lamp",
+                payload,
+            )
+            .await
+            .unwrap();
+        h.route(
+            out.into_iter()
+                .filter(|m| m.payload_json().unwrap()["method"] == "control")
+                .collect(),
+        );
+    }
+    h.run(|_| panic!("a push older than the held version must not be applied"))
+        .await;
+    assert!(matches!(
+        h.events.last(),
+        Some(SyncEvent::Stale {
+            version: 1,
+            held: 6
+        })
+    ));
+
+    // Reconnecting asks for the shadow: its answer is authoritative.
+    h.device.handle_connected(EpochMillis(h.now));
+    h.run(|d| Ok(d.clone())).await;
+    let stored = h.service.get(&key).await.unwrap();
+    assert_eq!(stored.reported(), Some(&obj(json!({"color": "blue"}))));
+    assert_eq!(stored.desired(), None);
+    assert_eq!(stored.version(), 2);
+}
