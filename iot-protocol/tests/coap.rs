@@ -511,6 +511,22 @@ mod exchange {
     }
 
     #[test]
+    fn one_byte_tokens_never_collide_among_open_requests() {
+        let mut cfg = Config::default();
+        cfg.set_token_len(1).params_mut().set_nstart(1000);
+        let mut ep = Endpoint::<u8>::new(cfg, 4);
+        let mut tokens = std::collections::HashSet::new();
+        for _ in 0..600 {
+            ep.request(Time::ZERO, 1, OwnedMessage::request(Code::GET))
+                .unwrap();
+            let tx = ep.poll_transmit().unwrap();
+            let t = Message::parse(&tx.payload).unwrap().token().to_vec();
+            assert!(tokens.insert(t));
+        }
+        assert_eq!(ep.open_requests(), 600);
+    }
+
+    #[test]
     fn message_ids_unique_per_peer_within_lifetime() {
         let mut ep = Endpoint::<u8>::new(Config::default(), 11);
         let mut seen = std::collections::HashSet::new();

@@ -157,10 +157,11 @@ impl Config {
     pub fn params_mut(&mut self) -> &mut TransmissionParameters {
         &mut self.params
     }
-    /// Token length for our requests, 0-8 (default 4: RFC 7252 §5.3.1 asks for enough randomness
-    /// to resist spoofing when the path is not protected).
+    /// Token length for our requests, 1-8 (default 4: RFC 7252 §5.3.1 asks for enough randomness
+    /// to resist spoofing when the path is not protected). Empty tokens are not used because the
+    /// endpoint may have several requests open towards one peer.
     pub fn set_token_len(&mut self, n: usize) -> &mut Self {
-        self.token_len = n.min(8);
+        self.token_len = n.clamp(1, 8);
         self
     }
     /// Most remembered incoming Message IDs (default 4096). When full, the oldest is forgotten

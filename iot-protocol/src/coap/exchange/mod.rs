@@ -311,14 +311,22 @@ impl<A: Copy + Ord + Debug> Endpoint<A> {
     }
 
     fn new_token(&mut self) -> Token {
-        loop {
+        // Token uniqueness among our open requests (RFC 7252 §5.3.1). With short tokens and many
+        // open requests the space can run out: after a few collisions use the full 8 bytes.
+        for attempt in 0..24 {
+            let len = if attempt < 16 {
+                self.config.token_len
+            } else {
+                8
+            };
             let r = self.rng.next_u64().to_be_bytes();
-            let t = Token::new(&r[..self.config.token_len]).unwrap_or_default();
-            // Token uniqueness among our open requests (RFC 7252 §5.3.1).
-            if !self.tokens.keys().any(|(_, k)| *k == t) || self.config.token_len == 0 {
+            let t = Token::new(&r[..len]).unwrap_or_default();
+            if !self.tokens.keys().any(|(_, k)| *k == t) {
                 return t;
             }
         }
+        // 2^64 values and a bounded number of open requests: not reached in practice.
+        Token::new(&self.rng.next_u64().to_be_bytes()).unwrap_or_default()
     }
 
     /// Allocates a Message ID towards `peer`, never reusing one within EXCHANGE_LIFETIME
