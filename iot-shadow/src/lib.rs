@@ -17,7 +17,9 @@
 //!   it returns the messages to publish (accepted/rejected, delta or desired push, documents).
 //! - [`DeviceSync`]: the device side as a sans-IO state machine: GET on connect, apply the
 //!   difference through a callback, report and clear desired, ignore stale versions.
-//! - [`ShadowStore`] with compare-and-swap on the version, and [`MemoryStore`].
+//! - [`ShadowStore`] with compare-and-swap on the version, and [`MemoryStore`]. A
+//!   [`ShadowDocument`] serializes with serde into one JSON value (metadata and versions
+//!   included), which is all a persistent store needs to keep.
 //!
 //! # What it does not do
 //!
