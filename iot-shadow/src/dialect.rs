@@ -109,7 +109,8 @@ impl Dialect {
     }
 
     /// Azure IoT Hub device twin: 32 KB per section counted Azure's way, depth 10, property
-    /// names without `$`, `.`, space or control characters, ETag-style `If-Match`.
+    /// names without `$`, `.`, space or control characters (at most 1 KB), integers within
+    /// ±2^52, ETag-style `If-Match`.
     ///
     /// Arrays are accepted (the 2020 documentation forbade them, later service versions accept
     /// them); call [`Dialect::set_allow_arrays`] with `false` for the strict 2020 rule.
@@ -182,7 +183,7 @@ impl Dialect {
     pub const fn allow_arrays(&self) -> bool {
         self.allow_arrays
     }
-    /// Whether Azure's property-name rules apply.
+    /// Whether Azure's property-name rules and integer range apply.
     #[must_use]
     pub const fn azure_keys(&self) -> bool {
         self.azure_keys

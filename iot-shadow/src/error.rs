@@ -77,6 +77,9 @@ pub enum ShadowError {
     /// A key the dialect forbids (Azure: `$`, `.`, space, control characters, over 1 KB).
     #[error("state contains an invalid key")]
     InvalidKey,
+    /// An integer outside the range the dialect stores exactly (Azure: -2^52 to 2^52 - 1).
+    #[error("state contains an integer outside the allowed range")]
+    NumberOutOfRange,
     /// An array where the dialect forbids arrays.
     #[error("state contains an array, which the dialect does not allow")]
     ArrayNotAllowed,
@@ -343,6 +346,7 @@ impl ShadowError {
             Self::Internal => "Internal service failure".into(),
             Self::NullInArray
             | Self::InvalidStateNode
+            | Self::NumberOutOfRange
             | Self::InvalidKey
             | Self::ArrayNotAllowed
             | Self::TooManyAttributes { .. }

@@ -294,6 +294,7 @@ pub fn section_depth(section: &Map<String, Value>) -> usize {
 pub(crate) struct PatchRules {
     pub(crate) max_depth: usize,
     pub(crate) allow_arrays: bool,
+    /// Azure's property-name rules and integer range.
     pub(crate) azure_keys: bool,
 }
 
@@ -319,9 +320,17 @@ fn check_object(map: &Map<String, Value>, rules: PatchRules) -> Result<(), Shado
     Ok(())
 }
 
+/// Azure twin integers: -4503599627370496 ..= 4503599627370495.
+const AZURE_INT_MIN: i64 = -(1 << 52);
+const AZURE_INT_MAX: i64 = (1 << 52) - 1;
+
 fn check_value(value: &Value, rules: PatchRules, in_array: bool) -> Result<(), ShadowError> {
     match value {
         Value::Null if in_array => Err(ShadowError::NullInArray),
+        Value::Number(n) if rules.azure_keys && !n.is_f64() => match n.as_i64() {
+            Some(i) if (AZURE_INT_MIN..=AZURE_INT_MAX).contains(&i) => Ok(()),
+            _ => Err(ShadowError::NumberOutOfRange),
+        },
         Value::Object(map) => check_object(map, rules),
         Value::Array(items) => {
             if !rules.allow_arrays {
