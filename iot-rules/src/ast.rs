@@ -21,8 +21,8 @@ impl Statement {
     pub fn topics(&self) -> &[String] {
         match self {
             Statement::Select(s) => match &s.from {
-                From::Topics(t) => t,
-                From::Expr(_) => &[],
+                FromClause::Topics(t) => t,
+                FromClause::Expr(_) => &[],
             },
             Statement::Foreach(f) => &f.from,
         }
@@ -35,14 +35,14 @@ pub struct Select {
     /// What is selected.
     pub projection: Projection,
     /// Where messages come from.
-    pub from: From,
+    pub from: FromClause,
     /// The filter.
     pub where_clause: Option<Expr>,
 }
 
 /// The FROM clause.
 #[derive(Debug, Clone, PartialEq)]
-pub enum From {
+pub enum FromClause {
     /// Topic filters (top-level statements).
     Topics(Vec<String>),
     /// An array expression (nested SELECT, AWS SQL 2016-03-23).
@@ -354,8 +354,8 @@ impl fmt::Display for Select {
         }
         f.write_str(" FROM ")?;
         match &self.from {
-            From::Topics(t) => write_topics(f, t)?,
-            From::Expr(e) => write!(f, "{e}")?,
+            FromClause::Topics(t) => write_topics(f, t)?,
+            FromClause::Expr(e) => write!(f, "{e}")?,
         }
         if let Some(w) = &self.where_clause {
             write!(f, " WHERE {w}")?;

@@ -86,8 +86,8 @@ impl<'r> Compiler<'r> {
 
     fn subquery(&mut self, s: &Select) -> Result<CExpr, CompileError> {
         let from = match &s.from {
-            crate::ast::From::Expr(e) => self.expr(e)?,
-            crate::ast::From::Topics(_) => CExpr::Const(Value::Undefined),
+            crate::ast::FromClause::Expr(e) => self.expr(e)?,
+            crate::ast::FromClause::Topics(_) => CExpr::Const(Value::Undefined),
         };
         self.scopes.push(ScopeKind::Subquery);
         let saved = self.aliases.take();

@@ -4,7 +4,7 @@
 //! `IN`, `LIKE`, `BETWEEN`); `||`; `+ -`; `* / % DIV MOD`; unary `-`.
 
 use crate::ast::{
-    BinaryOp, Expr, Foreach, From, Literal, Projection, Select, SelectItem, Statement, Step,
+    BinaryOp, Expr, Foreach, FromClause, Literal, Projection, Select, SelectItem, Statement, Step,
     UnaryOp,
 };
 use crate::dialect::DialectFlags;
@@ -161,7 +161,7 @@ impl Parser<'_> {
         if self.eat_kw("SELECT") {
             let projection = self.projection()?;
             self.expect_kw("FROM", "`,`, `AS` or `FROM`")?;
-            let from = From::Topics(self.topics()?);
+            let from = FromClause::Topics(self.topics()?);
             let where_clause = self.opt_where()?;
             Ok(Statement::Select(Select {
                 projection,
@@ -476,7 +476,7 @@ impl Parser<'_> {
                     self.pos += 1;
                     let projection = self.projection()?;
                     self.expect_kw("FROM", "`,`, `AS` or `FROM`")?;
-                    let from = From::Expr(Box::new(self.expr(0)?));
+                    let from = FromClause::Expr(Box::new(self.expr(0)?));
                     let where_clause = self.opt_where()?;
                     self.expect(&Tok::RParen, "`)` closing the nested SELECT")?;
                     return Ok(Expr::Subquery(Box::new(Select {

@@ -21,7 +21,7 @@ pub enum Value {
     Bool(bool),
     /// A 64-bit signed integer.
     Int(i64),
-    /// A 64-bit floating-point decimal.
+    /// A 64-bit floating-point decimal. NaN and infinities serialise as JSON `null`.
     Decimal(f64),
     /// A UTF-8 string.
     String(String),

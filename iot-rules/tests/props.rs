@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use iot_rules::ast::{
-    BinaryOp, Expr, Foreach, From, Literal, Projection, Select, SelectItem, Statement, Step,
+    BinaryOp, Expr, Foreach, FromClause, Literal, Projection, Select, SelectItem, Statement, Step,
     UnaryOp,
 };
 use iot_rules::{Dialect, Message, RuleOptions, UnixMillis};
@@ -133,7 +133,7 @@ fn expr() -> impl Strategy<Value = Expr> {
             (inner.clone(), b(), prop::option::of(inner.clone())).prop_map(|(v, from, w)| {
                 Expr::Subquery(Box::new(Select {
                     projection: Projection::Value(v),
-                    from: From::Expr(from),
+                    from: FromClause::Expr(from),
                     where_clause: w,
                 }))
             }),
@@ -175,7 +175,7 @@ fn statement() -> impl Strategy<Value = Statement> {
             .prop_map(|(projection, t, where_clause)| {
                 Statement::Select(Select {
                     projection,
-                    from: From::Topics(t),
+                    from: FromClause::Topics(t),
                     where_clause,
                 })
             }),
