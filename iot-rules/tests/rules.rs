@@ -101,6 +101,10 @@ fn statement_vectors() {
         msg.product_key = s("product_key");
         msg.device_name = s("device_name");
         msg.message_id = s("message_id");
+        let props = v
+            .get("properties")
+            .map(|p| Value::from_json_slice(p.as_str().unwrap().as_bytes()).unwrap());
+        msg.properties = props.as_ref();
         let got: Vec<String> = rule
             .evaluate(&msg)
             .iter()
