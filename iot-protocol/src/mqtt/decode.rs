@@ -15,7 +15,7 @@ use super::{
     },
     wire::{self, Reader, Vbi},
 };
-use crate::topic::{self, TopicError};
+use crate::topic::TopicError;
 
 /// The default maximum packet size of [`Decoder`] and [`Encoder`](super::Encoder): 1 MiB.
 pub const DEFAULT_MAX_PACKET_SIZE: u32 = 1 << 20;
@@ -521,7 +521,7 @@ impl Decoder {
                 Properties::new()
             };
             let topic = r.string()?;
-            topic::validate_topic_name(&topic).map_err(DecodeError::InvalidTopicName)?;
+            wire::check_topic_name(&topic).map_err(DecodeError::InvalidTopicName)?;
             let payload = r.binary()?;
             Some(Will {
                 topic,
@@ -682,7 +682,7 @@ fn subscribe(r: &mut Reader<'_>, v5: bool) -> Result<Subscribe, DecodeError> {
             _ => return Err(DecodeError::InvalidRetainHandling),
         };
         let no_local = options & 0b0100 != 0;
-        topic::validate_topic_filter(&filter).map_err(DecodeError::InvalidTopicFilter)?;
+        wire::check_topic_filter(&filter).map_err(DecodeError::InvalidTopicFilter)?;
         // 5.0 §3.8.3.1: "It is a Protocol Error to set the No Local bit to 1 on a Shared
         // Subscription."
         if no_local && filter.starts_with("$share/") {
@@ -745,7 +745,7 @@ fn unsubscribe(r: &mut Reader<'_>, v5: bool) -> Result<Unsubscribe, DecodeError>
     let mut filters = Vec::new();
     while !r.is_empty() {
         let filter = r.string()?;
-        topic::validate_topic_filter(&filter).map_err(DecodeError::InvalidTopicFilter)?;
+        wire::check_topic_filter(&filter).map_err(DecodeError::InvalidTopicFilter)?;
         filters.push(filter);
     }
     Ok(Unsubscribe {

@@ -80,7 +80,7 @@ pub(crate) fn field_len(len: usize) -> Result<usize, EncodeError> {
 /// Checks an outgoing UTF-8 string (no U+0000, length) and returns its encoded size.
 #[inline]
 pub(crate) fn string_len(s: &str) -> Result<usize, EncodeError> {
-    if s.as_bytes().contains(&0) {
+    if has_nul(s.as_bytes()) {
         return Err(EncodeError::NullCharacter);
     }
     field_len(s.len())
@@ -94,31 +94,91 @@ pub(crate) fn put_field(dst: &mut BytesMut, data: &[u8]) {
     dst.put_slice(data);
 }
 
-/// Whether `b` holds U+0000, `+` or `#`: eight bytes at a time (a word-wise zero-byte test on
-/// the bytes xor-ed with each value), then the tail.
+/// Whether `b` holds U+0000, `+` or `#`. Sixteen bytes at a time without early exit inside a
+/// block, which the compiler turns into vector compares.
 #[inline]
 pub(crate) fn has_nul_or_wildcard(b: &[u8]) -> bool {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    #[inline]
-    fn zero_byte(x: u64) -> u64 {
-        x.wrapping_sub(LO) & !x & HI
-    }
-    let mut chunks = b.chunks_exact(8);
+    let mut chunks = b.chunks_exact(16);
     for c in &mut chunks {
-        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        if zero_byte(x)
-            | zero_byte(x ^ (LO * u64::from(b'+')))
-            | zero_byte(x ^ (LO * u64::from(b'#')))
-            != 0
-        {
+        let mut hit = false;
+        for &x in c {
+            hit |= (x == 0) | (x == b'+') | (x == b'#');
+        }
+        if hit {
             return true;
         }
     }
     chunks
         .remainder()
         .iter()
-        .any(|&c| c == 0 || c == b'+' || c == b'#')
+        .any(|&x| x == 0 || x == b'+' || x == b'#')
+}
+
+/// Whether `b` holds U+0000 (3.1.1 §1.5.3, 5.0 §1.5.4), sixteen bytes at a time.
+#[inline]
+pub(crate) fn has_nul(b: &[u8]) -> bool {
+    let mut chunks = b.chunks_exact(16);
+    for c in &mut chunks {
+        let mut hit = false;
+        for &x in c {
+            hit |= x == 0;
+        }
+        if hit {
+            return true;
+        }
+    }
+    chunks.remainder().contains(&0)
+}
+
+/// Validates a topic name (3.1.1 §4.7, 5.0 §4.7.3) with the rules of
+/// [`crate::topic::validate_topic_name`]: the common case (non-empty, short enough, no U+0000,
+/// `+` or `#`) is settled in one pass, anything else by the topic module.
+#[inline]
+pub(crate) fn check_topic_name(name: &str) -> Result<(), crate::topic::TopicError> {
+    let b = name.as_bytes();
+    if !b.is_empty() && b.len() <= usize::from(u16::MAX) && !has_nul_or_wildcard(b) {
+        return Ok(());
+    }
+    crate::topic::validate_topic_name(name)
+}
+
+/// Validates a topic filter (3.1.1 §4.7, 5.0 §4.7, §4.8.2) with the rules of
+/// [`crate::topic::validate_topic_filter`], which stays the reference: a one-pass check accepts
+/// the plain filters that are certainly valid, and everything else (shared subscriptions, any
+/// doubt, every error) goes to the topic module, so both always agree.
+#[inline]
+pub(crate) fn check_topic_filter(filter: &str) -> Result<(), crate::topic::TopicError> {
+    if plain_filter_is_valid(filter.as_bytes()) {
+        return Ok(());
+    }
+    crate::topic::validate_topic_filter(filter)
+}
+
+/// `true` only for a non-empty filter of at most 65 535 bytes, without U+0000, not starting
+/// with `$share/`, whose `+` fill whole levels and whose `#` is alone in the last level.
+#[inline]
+fn plain_filter_is_valid(f: &[u8]) -> bool {
+    if f.is_empty() || f.len() > usize::from(u16::MAX) || f.starts_with(b"$share/") {
+        return false;
+    }
+    let mut level_start = true;
+    let mut i = 0;
+    while i < f.len() {
+        match f[i] {
+            0 => return false,
+            b'+' => {
+                if !level_start || f.get(i + 1).is_some_and(|&n| n != b'/') {
+                    return false;
+                }
+                level_start = false;
+            }
+            b'#' => return level_start && i + 1 == f.len(),
+            b'/' => level_start = true,
+            _ => level_start = false,
+        }
+        i += 1;
+    }
+    true
 }
 
 /// A cursor over one frame's bytes. Every read checks the bounds of the frame (or of the
@@ -217,7 +277,7 @@ impl<'a> Reader<'a> {
         let raw = &self.frame[at..at + len];
         // 3.1.1 §1.5.3, 5.0 §1.5.4: "A UTF-8 Encoded String MUST NOT include an encoding of the
         // null character U+0000."
-        if raw.contains(&0) {
+        if has_nul(raw) {
             return Err(DecodeError::NullCharacter);
         }
         MqttString::try_from(self.frame.slice(at..at + len)).map_err(|_| DecodeError::InvalidUtf8)
