@@ -241,6 +241,15 @@ fn parse_errors_are_located() {
     }
     let e = iot_rules::parse("SELECT 'abc FROM 't'", Dialect::Aws).unwrap_err();
     assert_eq!(e.kind, ParseErrorKind::UnterminatedString);
+    let e = iot_rules::parse("SELECT a /* note\n FROM 't'", Dialect::Aws).unwrap_err();
+    assert_eq!(
+        (e.kind, e.location.column),
+        (ParseErrorKind::UnterminatedComment, 10)
+    );
+    let e = iot_rules::parse("SELECT '\\u12' FROM 't'", Dialect::Aws).unwrap_err();
+    assert_eq!(e.kind, ParseErrorKind::InvalidEscape('u'));
+    let ok = iot_rules::parse("SELECT a -- trailing\n, b /* x */ FROM 't'", Dialect::Aws).unwrap();
+    assert_eq!(ok.to_string(), "SELECT a, b FROM 't'");
     let e = iot_rules::parse("SELECT a FROM 'a/#/b'", Dialect::Aws).unwrap_err();
     assert!(
         matches!(e.kind, ParseErrorKind::InvalidTopicFilter { .. }),
