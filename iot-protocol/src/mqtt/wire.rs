@@ -156,27 +156,35 @@ pub(crate) fn check_topic_filter(filter: &str) -> Result<(), crate::topic::Topic
 
 /// `true` only for a non-empty filter of at most 65 535 bytes, without U+0000, not starting
 /// with `$share/`, whose `+` fill whole levels and whose `#` is alone in the last level.
+/// Blocks of sixteen bytes without `+`, `#` or U+0000 are skipped with one vector test.
 #[inline]
 fn plain_filter_is_valid(f: &[u8]) -> bool {
     if f.is_empty() || f.len() > usize::from(u16::MAX) || f.starts_with(b"$share/") {
         return false;
     }
-    let mut level_start = true;
-    let mut i = 0;
-    while i < f.len() {
-        match f[i] {
-            0 => return false,
-            b'+' => {
-                if !level_start || f.get(i + 1).is_some_and(|&n| n != b'/') {
-                    return false;
-                }
-                level_start = false;
-            }
-            b'#' => return level_start && i + 1 == f.len(),
-            b'/' => level_start = true,
-            _ => level_start = false,
+    let mut at = 0;
+    while at < f.len() {
+        let end = (at + 16).min(f.len());
+        if !has_nul_or_wildcard(&f[at..end]) {
+            at = end;
+            continue;
         }
-        i += 1;
+        for i in at..end {
+            let c = f[i];
+            if c != b'+' && c != b'#' && c != 0 {
+                continue;
+            }
+            let starts_level = i == 0 || f[i - 1] == b'/';
+            let ok = match c {
+                b'+' => starts_level && f.get(i + 1).is_none_or(|&n| n == b'/'),
+                b'#' => starts_level && i + 1 == f.len(),
+                _ => false,
+            };
+            if !ok {
+                return false;
+            }
+        }
+        at = end;
     }
     true
 }
