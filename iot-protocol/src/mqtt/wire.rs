@@ -94,12 +94,16 @@ pub(crate) fn put_field(dst: &mut BytesMut, data: &[u8]) {
     dst.put_slice(data);
 }
 
-/// Whether `b` holds U+0000, `+` or `#`. Sixteen bytes at a time without early exit inside a
-/// block, which the compiler turns into vector compares.
+/// Whether `b` holds U+0000, `+` or `#`: sixteen-byte blocks without early exit inside a
+/// block (the compiler turns them into vector compares), then one eight-byte word tested with
+/// the classic zero-byte trick, then the last bytes.
 #[inline]
 pub(crate) fn has_nul_or_wildcard(b: &[u8]) -> bool {
-    let mut chunks = b.chunks_exact(16);
-    for c in &mut chunks {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let mut blocks = b.chunks_exact(16);
+    for c in &mut blocks {
         let mut hit = false;
         for &x in c {
             hit |= (x == 0) | (x == b'+') | (x == b'#');
@@ -108,7 +112,18 @@ pub(crate) fn has_nul_or_wildcard(b: &[u8]) -> bool {
             return true;
         }
     }
-    chunks
+    let mut words = blocks.remainder().chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        if zero_byte(x)
+            | zero_byte(x ^ (LO * u64::from(b'+')))
+            | zero_byte(x ^ (LO * u64::from(b'#')))
+            != 0
+        {
+            return true;
+        }
+    }
+    words
         .remainder()
         .iter()
         .any(|&x| x == 0 || x == b'+' || x == b'#')
