@@ -31,7 +31,8 @@ use std::collections::VecDeque;
 use serde_json::Value;
 
 use crate::azure;
-use crate::document::{Object, delta};
+use crate::delta::delta;
+use crate::document::Object;
 use crate::error::{ShadowError, SyncError, TopicError};
 use crate::message::{Outgoing, obj};
 use crate::time::EpochMillis;

@@ -69,20 +69,23 @@
 pub mod alibaba;
 pub mod aws;
 pub mod azure;
+pub mod delta;
 pub mod device;
 pub mod dialect;
 pub mod document;
 pub mod error;
 pub mod json;
 pub mod message;
+mod metadata;
 pub mod service;
 pub mod store;
 pub mod time;
 
+pub use delta::delta;
 pub use device::{DeviceSync, Endpoint, SyncEvent};
 pub use dialect::{Dialect, SizeScope, Vendor, VersionRule};
 pub use document::{
-    MetaStyle, Object, Section, SectionUpdate, ShadowDocument, UpdateOutcome, UpdateRequest, delta,
+    MetaStyle, Object, Section, SectionUpdate, ShadowDocument, UpdateOutcome, UpdateRequest,
 };
 pub use error::{
     AlibabaErrorCode, AwsErrorCode, AzureStatus, ShadowError, StoreError, SyncError, TopicError,
