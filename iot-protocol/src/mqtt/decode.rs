@@ -662,7 +662,9 @@ fn subscribe(r: &mut Reader<'_>, v5: bool) -> Result<Subscribe, DecodeError> {
     if r.is_empty() {
         return Err(DecodeError::NoTopicFilters);
     }
-    let mut subscriptions = Vec::new();
+    // Each subscription takes at least 4 bytes; the estimate is capped so that a large packet
+    // cannot reserve more than its entries need.
+    let mut subscriptions = Vec::with_capacity((r.remaining() / 4).min(32));
     while !r.is_empty() {
         let filter = r.string()?;
         let options = r.u8()?;
@@ -742,7 +744,7 @@ fn unsubscribe(r: &mut Reader<'_>, v5: bool) -> Result<Unsubscribe, DecodeError>
     if r.is_empty() {
         return Err(DecodeError::NoTopicFilters);
     }
-    let mut filters = Vec::new();
+    let mut filters = Vec::with_capacity((r.remaining() / 3).min(32));
     while !r.is_empty() {
         let filter = r.string()?;
         wire::check_topic_filter(&filter).map_err(DecodeError::InvalidTopicFilter)?;

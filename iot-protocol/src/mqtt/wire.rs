@@ -186,7 +186,9 @@ fn plain_filter_is_valid(f: &[u8]) -> bool {
         }
         for i in at..end {
             let c = f[i];
-            if c != b'+' && c != b'#' && c != 0 {
+            // `+` (0x2B), `#` (0x23) and U+0000 are all at or below `+`; most topic
+            // characters are above it.
+            if c > b'+' || (c != b'+' && c != b'#' && c != 0) {
                 continue;
             }
             let starts_level = i == 0 || f[i - 1] == b'/';
