@@ -118,6 +118,10 @@ fn happy_path_reports_progress_then_the_new_version() {
     };
     assert_eq!(r.status, UpgradeStatus::Succeeded);
     assert_eq!(r.aws_status().as_str(), "SUCCEEDED");
+    let update = r.aws_update();
+    assert_eq!(update.status_details["version"], "2.0.0");
+    let wire = iot_ota::adapters::aws::UpdateJobExecution::parse(&update.to_json(), 4096).unwrap();
+    assert_eq!(wire, update);
     let (progress, inform) =
         r.alibaba_messages(iot_ota::adapters::alibaba::MessageId::Text("9".into()));
     assert_eq!(progress.step.code(), 100);
