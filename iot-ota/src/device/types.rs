@@ -216,7 +216,7 @@ pub enum Action {
         offset: u64,
     },
     /// The image in `slot` is complete and verified: finish writing it (apply a delta, swap,
-    /// set flags) and call [`UpgradeAgent::handle_install_result`].
+    /// set flags) and call [`UpgradeAgent::handle_install_result`](super::UpgradeAgent::handle_install_result).
     Install {
         /// Target slot.
         slot: Slot,
@@ -240,7 +240,7 @@ pub enum Action {
     Report(Report),
 }
 
-/// What [`UpgradeAgent::handle_manifest`] did with a notification.
+/// What [`UpgradeAgent::handle_manifest`](super::UpgradeAgent::handle_manifest) did with a notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Disposition {
