@@ -547,8 +547,9 @@ fn topicish() -> impl Strategy<Value = String> {
             Just("\0"),
             Just("$share/"),
             Just("é"),
+            Just("abcdefghijklmnop"),
         ],
-        0..8,
+        0..12,
     )
     .prop_map(|parts| parts.concat())
 }
