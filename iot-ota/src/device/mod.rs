@@ -48,6 +48,8 @@ enum Phase {
         started: bool,
         attempts: u32,
         retry_at: Option<UnixMillis>,
+        /// No byte by then means the transfer stalled (not persisted: re-armed on resume).
+        stall_at: Option<UnixMillis>,
         last_reported: u8,
     },
     Installing {
@@ -145,6 +147,7 @@ impl UpgradeAgent {
                     started,
                     attempts,
                     retry_at,
+                    stall_at: None,
                     last_reported,
                 }
             }
@@ -232,7 +235,10 @@ impl UpgradeAgent {
     #[must_use]
     pub const fn poll_timeout(&self) -> Option<UnixMillis> {
         match &self.phase {
-            Phase::Downloading { retry_at, .. } => *retry_at,
+            Phase::Downloading {
+                retry_at: Some(t), ..
+            } => Some(*t),
+            Phase::Downloading { stall_at, .. } => *stall_at,
             Phase::Confirming { deadline, .. } => Some(*deadline),
             _ => None,
         }
@@ -320,6 +326,7 @@ impl UpgradeAgent {
             started: false,
             attempts: 0,
             retry_at: None,
+            stall_at: self.stall_deadline(now),
             last_reported: 0,
         };
         Disposition::Accepted
@@ -335,15 +342,17 @@ impl UpgradeAgent {
     /// upgrade fails and is reported as a verification failure.
     pub fn handle_chunk(
         &mut self,
-        _now: UnixMillis,
+        now: UnixMillis,
         offset: u64,
         chunk: &[u8],
     ) -> Result<(), AgentError> {
         let step = u16::from(self.config.progress_step_percent.clamp(1, 100));
+        let stall = self.stall_deadline(now);
         let Phase::Downloading {
             image,
             started,
             retry_at,
+            stall_at,
             last_reported,
             ..
         } = &mut self.phase
@@ -361,6 +370,7 @@ impl UpgradeAgent {
         }
         *started = true;
         *retry_at = None;
+        *stall_at = stall;
         if image.update(chunk).is_err() {
             self.fail(Failure::Verification);
             return Ok(());
@@ -412,7 +422,10 @@ impl UpgradeAgent {
     pub fn handle_download_error(&mut self, now: UnixMillis) -> Result<(), AgentError> {
         let max = self.config.max_download_attempts.max(1);
         let Phase::Downloading {
-            attempts, retry_at, ..
+            attempts,
+            retry_at,
+            stall_at,
+            ..
         } = &mut self.phase
         else {
             return Err(AgentError::UnexpectedInput {
@@ -421,6 +434,7 @@ impl UpgradeAgent {
             });
         };
         *attempts += 1;
+        *stall_at = None;
         if *attempts >= max {
             self.fail(Failure::Download);
             return Ok(());
@@ -430,17 +444,29 @@ impl UpgradeAgent {
         Ok(())
     }
 
-    /// Time passed: starts a due download retry, or rolls back a trial boot that did not confirm
-    /// itself before its deadline.
+    /// Time passed: starts a due download retry, treats a download that received nothing for
+    /// [`AgentConfig::download_stall_ms`] as a download error, or rolls back a trial boot that
+    /// did not confirm itself before its deadline.
     pub fn handle_timeout(&mut self, now: UnixMillis) {
+        let stall = self.stall_deadline(now);
         match &mut self.phase {
+            Phase::Downloading {
+                retry_at: None,
+                stall_at: Some(t),
+                ..
+            } if *t <= now => {
+                // Cannot fail: a download runs.
+                let _ = self.handle_download_error(now);
+            }
             Phase::Downloading {
                 manifest,
                 image,
                 retry_at,
+                stall_at,
                 ..
             } if retry_at.is_some_and(|t| t <= now) => {
                 *retry_at = None;
+                *stall_at = stall;
                 let action = Action::Download {
                     source: manifest.sources.first().cloned(),
                     offset: image.received(),
@@ -505,6 +531,15 @@ impl UpgradeAgent {
             }
             Phase::Idle | Phase::Installing { .. } => {}
         }
+        let stall = self.stall_deadline(now);
+        if let Phase::Downloading { stall_at, .. } = &mut self.phase {
+            *stall_at = stall;
+        }
+    }
+
+    fn stall_deadline(&self, now: UnixMillis) -> Option<UnixMillis> {
+        (self.config.download_stall_ms > 0)
+            .then(|| now.saturating_add(self.config.download_stall_ms))
     }
 
     /// The new image passed its self-test: keep it and report the new version.

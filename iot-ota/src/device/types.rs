@@ -57,10 +57,14 @@ pub struct AgentConfig {
     pub progress_step_percent: u8,
     /// Accept manifests whose only digest is MD5 (Alibaba `signMethod: MD5`).
     pub allow_md5_only: bool,
+    /// A download that receives no byte for this long counts as a download error (retried with
+    /// backoff); 0 disables the check.
+    pub download_stall_ms: u64,
 }
 
 impl AgentConfig {
-    /// Defaults: 5 attempts, 1 s doubling up to 60 s, 5 min to confirm, progress every 10 %.
+    /// Defaults: 5 attempts, 1 s doubling up to 60 s, a 60 s stall timeout, 5 min to confirm,
+    /// progress every 10 %.
     #[must_use]
     pub fn new(component: impl Into<String>) -> Self {
         Self {
@@ -71,6 +75,7 @@ impl AgentConfig {
             confirm_timeout_ms: 300_000,
             progress_step_percent: 10,
             allow_md5_only: false,
+            download_stall_ms: 60_000,
         }
     }
 
