@@ -272,3 +272,49 @@ fn wot_export_round_trips() {
         }
     }
 }
+
+#[test]
+fn envelopes_keep_id_form_and_ack() {
+    let linksdk = r#"{"id":"17","version":"1.0","params":{"Power":1},"sys":{"ack":0}}"#;
+    let r: Request = serde_json::from_str(linksdk).unwrap();
+    assert_eq!(r.id.as_u64(), Some(17));
+    assert!(!r.wants_reply());
+    assert_eq!(r.method, None);
+    assert_eq!(
+        serde_json::to_value(&r).unwrap(),
+        serde_json::from_str::<Value>(linksdk).unwrap()
+    );
+    // The platform's OTA push uses a numeric id; the reply echoes it in the same form.
+    let ota: Request = serde_json::from_str(r#"{"id":1626969597470,"params":{}}"#).unwrap();
+    assert!(ota.wants_reply());
+    let reply = ota.reply(AlinkCode::PARAMETER_ERROR, serde_json::json!({}));
+    assert_eq!(
+        serde_json::to_string(&reply).unwrap(),
+        r#"{"id":1626969597470,"code":460,"data":{}}"#
+    );
+    let failed: Response =
+        serde_json::from_str(r#"{"id":"9","code":6106,"data":{},"message":"too many"}"#).unwrap();
+    assert_eq!(failed.code, AlinkCode::TOO_MANY_PROPERTIES);
+    assert!(!failed.code.is_success());
+    assert!(AlinkCode(6310).is_tsl_check());
+    assert!(AlinkCode(100_500).is_device_defined());
+    assert!(serde_json::from_str::<Request>(r#"{"id":-1,"params":{}}"#).is_err());
+}
+
+#[test]
+fn code_overrides_and_model_sets() {
+    let all = models();
+    let (_, _, m) = all.iter().find(|(n, _, _)| n == "payload-device").unwrap();
+    let post = m
+        .property_post()
+        .with_code(Rule::UnknownProperty, AlinkCode(6321));
+    let e = post.validate(&serde_json::json!({"Speed": 1})).unwrap_err();
+    assert_eq!(e.code, AlinkCode(6321));
+    assert_eq!(post.code_for(Rule::Maximum), AlinkCode::PARAMETER_ERROR);
+    // A model without a product key cannot join a set.
+    let tsl = Tsl::from_json(r#"{"properties":[],"events":[],"services":[]}"#).unwrap();
+    let mut set = iot_model::ModelSet::new();
+    assert!(!set.insert(&CompiledModel::compile(&tsl).unwrap()));
+    assert!(set.pack_post("a1GatewayPK").is_none());
+    assert!(m.event_post("nope").is_none());
+}
