@@ -318,3 +318,61 @@ fn code_overrides_and_model_sets() {
     assert!(set.pack_post("a1GatewayPK").is_none());
     assert!(m.event_post("nope").is_none());
 }
+
+#[test]
+fn numeric_edge_cases_agree_with_jsonschema() {
+    let edges: Vec<Value> = [
+        "1.0",
+        "0.0",
+        "-0.0",
+        "2.0",
+        "1e300",
+        "-1e300",
+        "2147483647.0",
+        "2147483648",
+        "-2147483649",
+        "9999999999999",
+        "10000000000000",
+        "1.5e1",
+        "18446744073709551615",
+        "-9223372036854775808",
+        "\"0001\"",
+        "\"\"",
+        "\"12345678901234\"",
+        "86399",
+        "86399.5",
+        "true",
+        "null",
+    ]
+    .iter()
+    .map(|t| serde_json::from_str(t).unwrap())
+    .collect();
+    for (name, _, m) in models() {
+        let mut validators = vec![m.property_post(), m.property_set()];
+        if let Some(v) = m.service_input("SetWeight") {
+            validators.push(v);
+        }
+        for v in validators {
+            let p = peer(&v);
+            for edge in &edges {
+                for shape in [
+                    "Mode",
+                    "Readings",
+                    "CountDown",
+                    "Power",
+                    "WF",
+                    "temperature",
+                    "NewWeight",
+                ] {
+                    let short = serde_json::json!({ shape: edge });
+                    let nested = serde_json::json!({ shape: [edge] });
+                    let member = serde_json::json!({ shape: {"IsRunning": edge, "TimeLeft": edge, "PowerSwitch": 0, "Timestamp": edge} });
+                    let long = serde_json::json!({ shape: {"value": edge, "time": edge} });
+                    for value in [short, nested, member, long] {
+                        assert_eq!(v.is_valid(&value), p.is_valid(&value), "{name}: {value}");
+                    }
+                }
+            }
+        }
+    }
+}
