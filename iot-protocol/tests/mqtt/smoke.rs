@@ -39,3 +39,42 @@ fn publish_v311_spec_example() {
     encode(&Packet::Publish(p), ProtocolVersion::V311, &mut out).unwrap();
     assert_eq!(out, hex("32 09 0003 612f62 000a 6869"));
 }
+
+/// The tokio-util adapter: a server codec learns the version from the CONNECT and answers in it.
+#[cfg(feature = "tokio")]
+#[test]
+fn tokio_codec_server_follows_connect_version() {
+    use tokio_util::codec::{Decoder as _, Encoder as _};
+    let mut codec = MqttCodec::server();
+    let mut connect = BytesMut::new();
+    encode(
+        &Packet::from(Connect::new(ProtocolVersion::V5, "dev")),
+        ProtocolVersion::V5,
+        &mut connect,
+    )
+    .unwrap();
+    let mut partial = connect.split_to(4);
+    assert!(codec.decode(&mut partial).unwrap().is_none());
+    assert_eq!(partial.len(), 4);
+    partial.unsplit(connect);
+    assert!(matches!(
+        codec.decode(&mut partial).unwrap(),
+        Some(Packet::Connect(_))
+    ));
+    let mut out = BytesMut::new();
+    let connack = ConnAck {
+        session_present: false,
+        reason_code: ConnectReasonCode::Success,
+        properties: Properties::new(),
+    };
+    codec.encode(Packet::ConnAck(connack), &mut out).unwrap();
+    assert_eq!(&out[..], &[0x20, 0x03, 0x00, 0x00, 0x00][..]);
+    // A malformed packet surfaces as a typed decode error.
+    let mut bad = hex("c0 02 d0 00");
+    assert!(matches!(
+        codec.decode(&mut bad),
+        Err(CodecError::Decode(
+            DecodeError::InvalidRemainingLength { .. }
+        ))
+    ));
+}
