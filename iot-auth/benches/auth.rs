@@ -73,6 +73,55 @@ fn alibaba(c: &mut Criterion) {
             c.verify(black_box(&ds), &policy, UnixMillis(0)).unwrap();
         })
     });
+    let prepared = ds.prepare();
+    g.bench_function("password-sign-prepared-key", |b| {
+        b.iter(|| {
+            let tag = iot_auth::alibaba::mqtt::mqtt_password_prepared(
+                black_box(&prepared),
+                SignMethod::HmacSha256,
+                black_box(CID),
+                black_box(DN),
+                black_box(PK),
+                Some(black_box(TS)),
+            );
+            black_box(tag.to_hex(HexCase::Upper))
+        })
+    });
+    g.bench_function("password-verify-prepared-key", |b| {
+        b.iter(|| {
+            let req = parse_connect(
+                black_box(MQTT_CLIENT_ID),
+                black_box(USERNAME),
+                black_box(PASSWORD.as_bytes()),
+            )
+            .unwrap();
+            let MqttAuthRequest::DeviceSecret(c) = req else {
+                unreachable!()
+            };
+            c.verify_prepared(black_box(&prepared), &policy, UnixMillis(0))
+                .unwrap();
+        })
+    });
+    // The password check alone on an already parsed CONNECT (what the 0.9x target compares:
+    // the same HMAC content, plus hex decoding and a constant-time compare).
+    let parsed = parse_connect(MQTT_CLIENT_ID, USERNAME, PASSWORD.as_bytes()).unwrap();
+    let MqttAuthRequest::DeviceSecret(parsed) = parsed else {
+        unreachable!()
+    };
+    g.bench_function("password-verify-parsed", |b| {
+        b.iter(|| {
+            black_box(&parsed)
+                .verify(black_box(&ds), &policy, UnixMillis(0))
+                .unwrap()
+        })
+    });
+    g.bench_function("password-verify-parsed-prepared-key", |b| {
+        b.iter(|| {
+            black_box(&parsed)
+                .verify_prepared(black_box(&prepared), &policy, UnixMillis(0))
+                .unwrap()
+        })
+    });
     g.bench_function("parse-connect-only", |b| {
         b.iter(|| {
             black_box(

@@ -38,6 +38,9 @@ fn check_chars(
 /// The platform issues 11-character keys (`a1X2bEnP82z`); shorter ones appear in the vendor's
 /// documentation examples (`pk`), so only the character set and an upper bound are enforced.
 pub fn validate_product_key(s: &str) -> Result<(), IdentityError> {
+    if (1..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(());
+    }
     check_len(IdentityKind::ProductKey, s, 1, 32)?;
     check_chars(IdentityKind::ProductKey, s, |c| c.is_ascii_alphanumeric())
 }
@@ -45,6 +48,12 @@ pub fn validate_product_key(s: &str) -> Result<(), IdentityError> {
 /// Validates an Alibaba `DeviceName`: 4 to 32 characters from `A-Z a-z 0-9 - _ @ . :`
 /// (the vendor's rule for device names).
 pub fn validate_device_name(s: &str) -> Result<(), IdentityError> {
+    if (4..=32).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'@' | b'.' | b':'))
+    {
+        return Ok(());
+    }
     check_len(IdentityKind::DeviceName, s, 4, 32)?;
     check_chars(IdentityKind::DeviceName, s, |c| {
         c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '@' | '.' | ':')
@@ -55,6 +64,12 @@ pub fn validate_device_name(s: &str) -> Result<(), IdentityError> {
 /// printable ASCII without `|`, `,`, `=` or `&` (they delimit the surrounding formats). It may
 /// be empty (the Link SDK's "assigned client id" mode signs an empty value).
 pub fn validate_client_id(s: &str) -> Result<(), IdentityError> {
+    if s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'|' | b',' | b'=' | b'&'))
+    {
+        return Ok(());
+    }
     check_len(IdentityKind::ClientId, s, 0, 64)?;
     check_chars(IdentityKind::ClientId, s, |c| {
         c.is_ascii_graphic() && !matches!(c, '|' | ',' | '=' | '&')

@@ -8,7 +8,6 @@
 use core::fmt;
 
 use hmac::{Hmac, KeyInit, Mac};
-use subtle::ConstantTimeEq;
 
 /// An HMAC sign method (`signmethod` / `signMethod` on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -128,19 +127,28 @@ impl Tag {
 
     /// Constant-time comparison with raw bytes (false when the lengths differ).
     pub fn ct_eq_bytes(&self, other: &[u8]) -> bool {
-        self.as_bytes().ct_eq(other).into()
+        ct_eq(self.as_bytes(), other)
     }
 
     /// Compares with hex text, accepting either case. `None` when `hex` is not hex of this
     /// tag's length (so callers can report a malformed signature rather than a mismatch);
-    /// otherwise the constant-time comparison result.
+    /// otherwise the comparison result, in time independent of where the digits differ.
     pub fn ct_eq_hex(&self, hex: &[u8]) -> Option<bool> {
-        let mut decoded = [0u8; 32];
-        let n = decode_hex(hex, &mut decoded)?;
-        if n != usize::from(self.len) {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        if hex.len() != 2 * usize::from(self.len) {
             return None;
         }
-        Some(self.ct_eq_bytes(&decoded[..n]))
+        // Well-formedness concerns only the presented text, so it may branch.
+        if !hex.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        let mut diff = 0u8;
+        for (pair, b) in hex.chunks_exact(2).zip(self.as_bytes()) {
+            // `| 0x20` lowercases A-F and leaves digits unchanged.
+            diff |= (pair[0] | 0x20) ^ DIGITS[usize::from(b >> 4)];
+            diff |= (pair[1] | 0x20) ^ DIGITS[usize::from(b & 0x0f)];
+        }
+        Some(core::hint::black_box(diff) == 0)
     }
 }
 
@@ -318,7 +326,7 @@ impl PreparedKey {
         }
     }
 
-    /// Same as [`hmac`] with this key.
+    /// Same as [`hmac()`] with this key.
     pub fn hmac(&self, method: SignMethod, parts: &[&[u8]]) -> Tag {
         fn run<M: Mac + Clone>(m: &M, parts: &[&[u8]]) -> Tag {
             let mut mac = m.clone();
@@ -335,9 +343,14 @@ impl PreparedKey {
     }
 }
 
-/// Compares two byte strings in constant time (for tokens).
+/// Compares two byte strings in time that depends only on their lengths (for tags and
+/// tokens): the XOR of every byte pair is accumulated and tested once at the end.
 pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    a.ct_eq(b).into()
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    core::hint::black_box(diff) == 0
 }
 
 #[cfg(test)]

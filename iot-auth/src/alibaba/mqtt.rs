@@ -123,6 +123,30 @@ pub struct MqttClientId<'a> {
     instance_id: Option<&'a str>,
 }
 
+const KEY: u8 = 1;
+const VALUE: u8 = 2;
+
+/// Byte classes of the extension grammar: `KEY` = `[A-Za-z0-9_]`, `VALUE` = printable ASCII
+/// except `|` and `,`.
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c: u8 = 0;
+    loop {
+        let b = c as usize;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            t[b] |= KEY;
+        }
+        if c.is_ascii_graphic() && c != b'|' && c != b',' {
+            t[b] |= VALUE;
+        }
+        if c == u8::MAX {
+            break;
+        }
+        c += 1;
+    }
+    t
+};
+
 fn valid_param_key(k: &str) -> bool {
     !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
@@ -183,9 +207,22 @@ impl<'a> MqttClientId<'a> {
             // One segment: bytes[at..end], `eq` the first '=' in it.
             let mut end = at;
             let mut eq = None;
-            while end < bytes.len() && bytes[end] != b',' {
-                if bytes[end] == b'=' && eq.is_none() {
-                    eq = Some(end);
+            // One pass: find the end and the first '=', and check the key and value bytes.
+            let mut valid = true;
+            while end < bytes.len() {
+                let b = bytes[end];
+                if b == b',' {
+                    break;
+                }
+                let class = CLASS[usize::from(b)];
+                if eq.is_none() {
+                    if b == b'=' {
+                        eq = Some(end);
+                    } else {
+                        valid &= class & KEY != 0;
+                    }
+                } else {
+                    valid &= class & VALUE != 0;
                 }
                 end += 1;
             }
@@ -209,7 +246,7 @@ impl<'a> MqttClientId<'a> {
             let (Some(k), Some(v)) = (ext.get(seg_at..eq), ext.get(eq + 1..end)) else {
                 return Err(ClientIdError::MalformedParameter { at: seg_at });
             };
-            if !valid_param_key(k) || !valid_param_value(v) {
+            if !valid || k.is_empty() {
                 return Err(ClientIdError::MalformedParameter { at: seg_at });
             }
             match k {
