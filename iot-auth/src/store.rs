@@ -13,11 +13,13 @@ use rand_core::TryCryptoRng;
 use crate::alibaba::http::{HttpAuthRequest, auth_error_body, auth_success_body};
 use crate::alibaba::mqtt::{MqttAuthRequest, VerifyPolicy, parse_connect};
 use crate::alibaba::register::{
-    DeviceRegistrationState, RegisterKind, RegisteredDevice, RegistrationPolicy,
+    DeviceRegistrationState, HttpsRegisterRequest, RegisterKind, RegisteredDevice,
+    RegistrationPolicy, https_error_response,
 };
-use crate::error::{AuthError, HttpAuthCode, StoreError};
+use crate::error::{AuthError, HttpAuthCode, RegistrationCode, StoreError};
 use crate::ident::{ClientId, DeviceId, DeviceName, DeviceSecret, ProductKey, ProductSecret};
 use crate::random;
+use crate::sign::SignMethod;
 use crate::time::UnixMillis;
 use crate::token::TokenIssuer;
 
@@ -258,71 +260,12 @@ impl<S: CredentialStore> Authenticator<S> {
                     .check_method(method)
                     .map_err(AuthError::Registration)?;
                 c.verify(&ps, &self.policy)?;
-                let existing = self.store.device(pk, dn).await.map_err(store_err)?;
-                let state = match &existing {
-                    None => DeviceRegistrationState::Unknown,
-                    Some(r) if r.activated => DeviceRegistrationState::Activated,
-                    Some(_) => DeviceRegistrationState::NotActivated,
-                };
                 let kind = if c.no_whitelist() {
                     RegisterKind::NoWhitelist
                 } else {
                     RegisterKind::Secret
                 };
-                self.registration
-                    .decide(kind, state)
-                    .map_err(AuthError::Registration)?;
-                let rng_err =
-                    |_| AuthError::Registration(crate::error::RegistrationCode::ServerError);
-                let registered = match kind {
-                    RegisterKind::Secret => {
-                        let secret = random::device_secret(rng).map_err(rng_err)?;
-                        let out = RegisteredDevice {
-                            product_key: pk.into(),
-                            device_name: dn.into(),
-                            device_secret: Some(secret.expose().into()),
-                            client_id: None,
-                            device_token: None,
-                        };
-                        self.store
-                            .put_device(
-                                pk,
-                                dn,
-                                DeviceRecord {
-                                    secret: Some(secret),
-                                    token: None,
-                                    activated: false,
-                                },
-                            )
-                            .await
-                            .map_err(store_err)?;
-                        out
-                    }
-                    RegisterKind::NoWhitelist => {
-                        let token = random::device_token(rng).map_err(rng_err)?;
-                        let cid = ClientId::from_device(&id.product_key, &id.device_name)?;
-                        let out = RegisteredDevice {
-                            product_key: pk.into(),
-                            device_name: dn.into(),
-                            device_secret: None,
-                            client_id: Some(cid.as_str().into()),
-                            device_token: Some(token.clone()),
-                        };
-                        self.store
-                            .put_device(
-                                pk,
-                                dn,
-                                DeviceRecord {
-                                    secret: None,
-                                    token: Some((cid, token)),
-                                    activated: false,
-                                },
-                            )
-                            .await
-                            .map_err(store_err)?;
-                        out
-                    }
-                };
+                let registered = self.register(&id, kind, rng).await?;
                 Ok(MqttAuthOutcome::Registered {
                     device: id,
                     topic: registered.mqtt_topic(),
@@ -330,6 +273,119 @@ impl<S: CredentialStore> Authenticator<S> {
                 })
             }
         }
+    }
+
+    /// Decides and records a registration whose signature verified: the policy check against
+    /// the device's state, then a fresh secret (or client id and token) stored and returned.
+    async fn register<R: TryCryptoRng + Send + ?Sized>(
+        &self,
+        id: &DeviceId,
+        kind: RegisterKind,
+        rng: &mut R,
+    ) -> Result<RegisteredDevice, AuthError> {
+        let (pk, dn) = (id.product_key.as_str(), id.device_name.as_str());
+        let existing = self.store.device(pk, dn).await.map_err(store_err)?;
+        let state = match &existing {
+            None => DeviceRegistrationState::Unknown,
+            Some(r) if r.activated => DeviceRegistrationState::Activated,
+            Some(_) => DeviceRegistrationState::NotActivated,
+        };
+        self.registration
+            .decide(kind, state)
+            .map_err(AuthError::Registration)?;
+        let rng_err = |_| AuthError::Registration(crate::error::RegistrationCode::ServerError);
+        let registered = match kind {
+            RegisterKind::Secret => {
+                let secret = random::device_secret(rng).map_err(rng_err)?;
+                let out = RegisteredDevice {
+                    product_key: pk.into(),
+                    device_name: dn.into(),
+                    device_secret: Some(secret.expose().into()),
+                    client_id: None,
+                    device_token: None,
+                };
+                self.store
+                    .put_device(
+                        pk,
+                        dn,
+                        DeviceRecord {
+                            secret: Some(secret),
+                            token: None,
+                            activated: false,
+                        },
+                    )
+                    .await
+                    .map_err(store_err)?;
+                out
+            }
+            RegisterKind::NoWhitelist => {
+                let token = random::device_token(rng).map_err(rng_err)?;
+                let cid = ClientId::from_device(&id.product_key, &id.device_name)?;
+                let out = RegisteredDevice {
+                    product_key: pk.into(),
+                    device_name: dn.into(),
+                    device_secret: None,
+                    client_id: Some(cid.as_str().into()),
+                    device_token: Some(token.clone()),
+                };
+                self.store
+                    .put_device(
+                        pk,
+                        dn,
+                        DeviceRecord {
+                            secret: None,
+                            token: Some((cid, token)),
+                            activated: false,
+                        },
+                    )
+                    .await
+                    .map_err(store_err)?;
+                out
+            }
+        };
+        Ok(registered)
+    }
+
+    /// Handles an HTTPS dynamic-registration body (`POST /auth/register/device`): verifies it
+    /// with the product secret, applies the registration policy, stores the new secret. Returns
+    /// the vendor code and the response body to send.
+    pub async fn register_https<R: TryCryptoRng + Send + ?Sized>(
+        &self,
+        body: &[u8],
+        rng: &mut R,
+    ) -> (RegistrationCode, String) {
+        match self.https_inner(body, rng).await {
+            Ok(device) => (RegistrationCode::Success, device.to_https_response()),
+            Err(e) => {
+                let code = crate::alibaba::register::code_for(&e);
+                (code, https_error_response(code))
+            }
+        }
+    }
+
+    async fn https_inner<R: TryCryptoRng + Send + ?Sized>(
+        &self,
+        body: &[u8],
+        rng: &mut R,
+    ) -> Result<RegisteredDevice, AuthError> {
+        let req = HttpsRegisterRequest::parse(body)?;
+        let id = DeviceId::new(
+            ProductKey::new(req.product_key.as_str())?,
+            DeviceName::new(req.device_name.as_str())?,
+        );
+        let ps = self
+            .store
+            .product_secret(id.product_key.as_str())
+            .await
+            .map_err(store_err)?
+            .ok_or(AuthError::Registration(RegistrationCode::ProductNotFound))?;
+        let method =
+            SignMethod::from_name(&req.sign_method).ok_or(AuthError::UnsupportedSignMethod)?;
+        self.registration
+            .check_method(method)
+            .map_err(AuthError::Registration)?;
+        req.verify(&ps)?;
+        self.register(&id, RegisterKind::Secret, rng).await
     }
 
     async fn activate(&self, pk: &str, dn: &str, rec: &mut DeviceRecord) -> Result<(), AuthError> {

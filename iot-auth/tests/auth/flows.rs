@@ -409,6 +409,75 @@ fn registration_policy_and_https_documents() {
     assert_eq!(req.verify(&ps), Err(AuthError::UnsupportedSignMethod));
 }
 
+#[test]
+fn https_registration_flow() {
+    let (pk, dn) = ids();
+    let ps = ProductSecret::new("7jluWm1zql7bt8qK").unwrap();
+    let store = InMemoryCredentialStore::new();
+    store.add_product(&pk, ps.clone());
+    store.add_device(&pk, &dn, None);
+    let auth = Authenticator::new(store);
+    let mut rng = TestRng(5);
+    let nonce = random::registration_nonce(&mut rng).unwrap();
+    let req = iot_auth::alibaba::register::HttpsRegisterRequest::sign(
+        &pk,
+        &dn,
+        &ps,
+        SignMethod::HmacSha256,
+        &nonce,
+    )
+    .unwrap();
+    let (code, body) = block_on(auth.register_https(req.to_form().as_bytes(), &mut rng));
+    assert_eq!(code, RegistrationCode::Success);
+    let reg = parse_https_response(body.as_bytes()).unwrap().unwrap();
+    let secret = DeviceSecret::new(reg.device_secret.clone().unwrap()).unwrap();
+    // The issued secret works for one-device-one-secret.
+    let c = sign_mqtt(&pk, &dn, &secret, &MqttSignOptions::new()).unwrap();
+    let r = block_on(auth.authenticate_mqtt(
+        &c.client_id,
+        &c.username,
+        c.password.as_bytes(),
+        NOW,
+        &mut rng,
+    ));
+    assert!(matches!(r, Ok(MqttAuthOutcome::Connected(_))));
+    // Activated: 6289. Bad signature: 6600. Unknown product: 6250.
+    let (code, body) = block_on(auth.register_https(req.to_form().as_bytes(), &mut rng));
+    assert_eq!(code, RegistrationCode::DeviceAlreadyActivated);
+    assert_eq!(
+        parse_https_response(body.as_bytes()).unwrap().unwrap_err(),
+        code
+    );
+    let mut bad = req.clone();
+    bad.random = "other-nonce".into();
+    assert_eq!(
+        block_on(auth.register_https(bad.to_form().as_bytes(), &mut rng)).0,
+        RegistrationCode::SignatureInvalid
+    );
+    let mut bad = req.clone();
+    bad.sign_method = "hmacsha512".into();
+    assert_eq!(
+        block_on(auth.register_https(bad.to_form().as_bytes(), &mut rng)).0,
+        RegistrationCode::SignMethodNotSupported
+    );
+    let other = iot_auth::alibaba::register::HttpsRegisterRequest::sign(
+        &ProductKey::new("b1").unwrap(),
+        &dn,
+        &ps,
+        SignMethod::HmacSha256,
+        &nonce,
+    )
+    .unwrap();
+    assert_eq!(
+        block_on(auth.register_https(other.to_form().as_bytes(), &mut rng)).0,
+        RegistrationCode::ProductNotFound
+    );
+    assert_eq!(
+        block_on(auth.register_https(b"productKey=x", &mut rng)).0,
+        RegistrationCode::ParamError
+    );
+}
+
 struct Issuer(Mutex<Vec<(String, DeviceId)>>);
 impl TokenIssuer for Issuer {
     fn issue(&self, device: &DeviceId, now: UnixMillis) -> Result<IssuedToken, AuthError> {
