@@ -134,23 +134,41 @@ impl Tag {
     /// tag's length (so callers can report a malformed signature rather than a mismatch);
     /// otherwise the comparison result, in time independent of where the digits differ.
     pub fn ct_eq_hex(&self, hex: &[u8]) -> Option<bool> {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         if hex.len() != 2 * usize::from(self.len) {
             return None;
         }
-        // Well-formedness concerns only the presented text, so it may branch.
-        if !hex.iter().all(u8::is_ascii_hexdigit) {
-            return None;
-        }
+        let mut bad = 0u8;
         let mut diff = 0u8;
         for (pair, b) in hex.chunks_exact(2).zip(self.as_bytes()) {
-            // `| 0x20` lowercases A-F and leaves digits unchanged.
-            diff |= (pair[0] | 0x20) ^ DIGITS[usize::from(b >> 4)];
-            diff |= (pair[1] | 0x20) ^ DIGITS[usize::from(b & 0x0f)];
+            let hi = HEX_VALUE[usize::from(pair[0])];
+            let lo = HEX_VALUE[usize::from(pair[1])];
+            // Non-hex digits map to 0xFF, which sets a high bit.
+            bad |= (hi | lo) & 0xF0;
+            diff |= ((hi << 4) | (lo & 0x0F)) ^ b;
+        }
+        if bad != 0 {
+            return None;
         }
         Some(core::hint::black_box(diff) == 0)
     }
 }
+
+/// Value of each byte as a hex digit (either case), 0xFF for non-digits.
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let mut i = 0u8;
+    while i < 10 {
+        t[(b'0' + i) as usize] = i;
+        i += 1;
+    }
+    let mut i = 0u8;
+    while i < 6 {
+        t[(b'a' + i) as usize] = 10 + i;
+        t[(b'A' + i) as usize] = 10 + i;
+        i += 1;
+    }
+    t
+};
 
 /// Decodes hex (either case) into `out`; `None` for odd length, non-hex or overflow.
 pub(crate) fn decode_hex(hex: &[u8], out: &mut [u8]) -> Option<usize> {
