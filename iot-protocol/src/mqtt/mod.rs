@@ -53,6 +53,7 @@ pub mod error;
 mod packets;
 mod properties;
 pub mod reason;
+pub mod session;
 mod string;
 mod wire;
 
