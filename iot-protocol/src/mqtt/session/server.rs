@@ -179,6 +179,8 @@ pub struct ServerSession {
     handshake: Option<Box<Connect>>,
     auth_method: Option<MqttString>,
     pending_subscribes: Vec<PendingSubscribe>,
+    /// Whether this object holds a live session (accepted, not expired, not taken).
+    has_session: bool,
 }
 
 impl ServerSession {
@@ -209,6 +211,7 @@ impl ServerSession {
             handshake: None,
             auth_method: None,
             pending_subscribes: Vec::new(),
+            has_session: false,
         }
     }
 
@@ -406,6 +409,10 @@ impl ServerSession {
             u32::MAX
         };
         self.keep_alive = c.keep_alive;
+        if !v5 {
+            // 3.1.1 has no Receive Maximum: the client cannot know ours, so it is not enforced.
+            self.core.receive_maximum = u16::MAX;
+        }
         if v5 {
             if let Some(ka) = self.server_keep_alive {
                 props.server_keep_alive = Some(ka);
@@ -441,6 +448,7 @@ impl ServerSession {
         }));
         self.core.start_connection();
         self.phase = Phase::Connected;
+        self.has_session = true;
         self.core.last_rx = now;
         Ok(())
     }
@@ -762,6 +770,7 @@ impl ServerSession {
             self.expires_at = None;
             self.core.clear_session();
             self.core.queued.clear();
+            self.has_session = false;
             self.core.event(Event::SessionExpired);
         }
     }
@@ -848,22 +857,36 @@ impl ServerSession {
         self.core.export(now)
     }
 
+    /// Whether this object holds a session: accepted, and not expired or taken since.
+    pub fn has_session(&self) -> bool {
+        self.has_session
+    }
+
     /// Takes the session state away from this connection, for a new connection of the same
-    /// client (session takeover or resumption). A pending Will is cancelled: the session
-    /// continues elsewhere (5.0 §3.1.3.2.2). This object is closed afterwards.
-    pub fn take_session(&mut self, now: Instant) -> SessionState {
+    /// client (session takeover or resumption); `None` if there is no session (never
+    /// accepted, expired, or already taken). A live connection is closed with DISCONNECT 0x8E
+    /// (5.0 §3.1.4) and its Will is handled as for any abnormal close, except that a Will still
+    /// waiting for its Will Delay Interval is cancelled: the session continues elsewhere
+    /// (5.0 §3.1.3.2.2).
+    pub fn take_session(&mut self, now: Instant) -> Option<SessionState> {
         if self.phase == Phase::Connected {
             self.core
                 .send_disconnect(DisconnectReasonCode::SessionTakenOver);
             self.close(now, Close::SessionTakenOver);
         }
+        if !self.has_session {
+            return None;
+        }
+        // Report what expired while the session waited (5.0 §3.3.2.3.3).
+        self.core.expire_queued(now);
         self.will = None;
         self.will_due = None;
         self.expires_at = None;
+        self.has_session = false;
         let state = self.core.export(now);
         self.core.clear_session();
         self.core.queued.clear();
-        state
+        Some(state)
     }
 }
 

@@ -1,0 +1,1 @@
+//! Interop with mosquitto (placeholder, filled below).
