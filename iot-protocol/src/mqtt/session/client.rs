@@ -436,9 +436,11 @@ impl ClientSession {
         }
         if !c.session_present && !self.clean_start_sent {
             // 3.1.1 §3.2.2.2, 5.0 §3.2.2.1.1: the server has no session, so the client
-            // discards its own.
+            // discards its own (reported when there was one to lose).
             let discarded = self.core.clear_session();
-            self.core.event(Event::SessionDiscarded { discarded });
+            if self.connected_once {
+                self.core.event(Event::SessionDiscarded { discarded });
+            }
         }
         let p = &c.properties;
         self.core.send_quota_max = p
