@@ -228,6 +228,12 @@ impl Pair {
                 self.down.push_back((now + self.latency, bytes));
             }
         }
+        if !self.server_rx.is_empty() && self.server.is_connected() {
+            // Packets pipelined behind the CONNECT wait for the accept.
+            let before = self.server_rx.len();
+            self.server.handle_bytes(now, &mut self.server_rx);
+            progressed |= self.server_rx.len() != before;
+        }
         while self.up.front().is_some_and(|x| x.0 <= now) {
             let (_, b) = self.up.pop_front().unwrap();
             let n = self.arrived.len();

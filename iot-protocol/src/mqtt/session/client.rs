@@ -182,6 +182,8 @@ pub struct ClientSession {
     keep_alive: u16,
     ping_sent: Option<Instant>,
     connect_sent: Instant,
+    /// When the last packet was written (the keep-alive counts from it).
+    last_tx: Instant,
     maximum_qos: QoS,
     retain_available: bool,
     /// SUBSCRIBE / UNSUBSCRIBE waiting for SUBACK / UNSUBACK: (packet id, is subscribe).
@@ -195,7 +197,7 @@ impl ClientSession {
         core.client_id = Box::from(config.client_id.as_str());
         core.receive_maximum = config.receive_maximum;
         core.alias_max = config.topic_alias_maximum;
-        core.max_queued = config.max_queued;
+        core.max_queued = u32::try_from(config.max_queued).unwrap_or(u32::MAX);
         core.send_quota_max = config.max_inflight;
         let mut decoder = Decoder::with_version(config.version);
         decoder.set_max_packet_size(config.maximum_packet_size);
@@ -209,6 +211,7 @@ impl ClientSession {
             connected_once: false,
             ping_sent: None,
             connect_sent: Instant::default(),
+            last_tx: Instant::default(),
             maximum_qos: QoS::ExactlyOnce,
             retain_available: true,
             pending: Vec::new(),
@@ -252,12 +255,12 @@ impl ClientSession {
 
     /// QoS 1/2 messages in flight.
     pub fn inflight(&self) -> usize {
-        self.core.outgoing.len()
+        self.core.inflight_len()
     }
 
     /// Messages waiting for a quota or a connection.
     pub fn queued(&self) -> usize {
-        self.core.queued.len()
+        self.core.queued_len()
     }
 
     /// A copy of the session state, for persistence on the device.
@@ -329,7 +332,7 @@ impl ClientSession {
         self.core.last_rx = now;
         self.ping_sent = None;
         self.pending.clear();
-        self.core.reserved_ids.clear();
+        self.core.clear_reserved();
         Ok(())
     }
 
@@ -418,7 +421,7 @@ impl ClientSession {
             return false;
         };
         self.pending.swap_remove(i);
-        self.core.reserved_ids.retain(|&x| x != id);
+        self.core.release_id(id);
         true
     }
 
@@ -557,7 +560,7 @@ impl ClientSession {
         self.core.connected = false;
         self.ping_sent = None;
         for (id, _) in self.pending.drain(..) {
-            self.core.reserved_ids.retain(|&x| x != id);
+            self.core.release_id(id);
         }
         self.core.event(Event::Closed(reason));
     }
@@ -576,7 +579,7 @@ impl ClientSession {
                     Some(t) => t + self.config.ping_timeout.unwrap_or(ka),
                     // 3.1.1 §3.1.2.10, 5.0 §3.1.2.10: the client sends a packet at least every
                     // Keep Alive; PINGREQ when it has nothing else.
-                    None => self.core.last_tx + ka,
+                    None => self.last_tx + ka,
                 })
             }
         }
@@ -609,7 +612,11 @@ impl ClientSession {
 
     /// Appends the packets to send to `buf` and returns how many bytes were added.
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut BytesMut) -> usize {
-        self.core.poll_transmit(now, buf)
+        let n = self.core.poll_transmit(now, buf);
+        if n > 0 {
+            self.last_tx = now;
+        }
+        n
     }
 
     /// The next event, if any.
@@ -659,7 +666,7 @@ impl ClientSession {
             .core
             .alloc_packet_id()
             .ok_or(SessionError::PacketIdsExhausted)?;
-        self.core.reserved_ids.push(id);
+        self.core.reserve_id(id);
         self.pending.push((id, true));
         self.core.send_packet(Packet::Subscribe(Subscribe {
             packet_id: id,
@@ -690,7 +697,7 @@ impl ClientSession {
             .core
             .alloc_packet_id()
             .ok_or(SessionError::PacketIdsExhausted)?;
-        self.core.reserved_ids.push(id);
+        self.core.reserve_id(id);
         self.pending.push((id, false));
         self.core.send_packet(Packet::Unsubscribe(Unsubscribe {
             packet_id: id,

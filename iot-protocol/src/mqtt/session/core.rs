@@ -61,19 +61,50 @@ pub(super) struct Aliases {
     outbound: Vec<MqttString>,
 }
 
-/// The parts of a session common to client and server.
-#[derive(Debug)]
-pub(super) struct Core {
-    pub(super) version: ProtocolVersion,
-    pub(super) encoder: Encoder,
-    pub(super) client_id: Box<str>,
-    pub(super) subscriptions: Vec<StoredSubscription>,
+/// Messages in flight or queued, and the per-connection alias tables: allocated while any of
+/// it is in use, so that an idle session does not carry it.
+#[derive(Debug, Default)]
+pub(super) struct Transit {
     pub(super) outgoing: VecDeque<Outgoing>,
     pub(super) incoming_qos2: Vec<u16>,
     pub(super) queued: VecDeque<Queued>,
-    pub(super) next_packet_id: u16,
     /// Packet identifiers held by SUBSCRIBE/UNSUBSCRIBE (client).
     pub(super) reserved_ids: Vec<u16>,
+    aliases: Aliases,
+}
+
+impl Transit {
+    const EMPTY: Self = Self {
+        outgoing: VecDeque::new(),
+        incoming_qos2: Vec::new(),
+        queued: VecDeque::new(),
+        reserved_ids: Vec::new(),
+        aliases: Aliases {
+            inbound: Vec::new(),
+            outbound: Vec::new(),
+        },
+    };
+
+    fn is_empty(&self) -> bool {
+        self.outgoing.is_empty()
+            && self.incoming_qos2.is_empty()
+            && self.queued.is_empty()
+            && self.reserved_ids.is_empty()
+            && self.aliases.inbound.is_empty()
+            && self.aliases.outbound.is_empty()
+    }
+}
+
+static EMPTY_TRANSIT: Transit = Transit::EMPTY;
+
+/// The parts of a session common to client and server, laid out to stay small while idle.
+#[derive(Debug)]
+pub(super) struct Core {
+    pub(super) encoder: Encoder,
+    pub(super) version: ProtocolVersion,
+    /// Connected: CONNACK sent/received and not closed.
+    pub(super) connected: bool,
+    pub(super) next_packet_id: u16,
     /// How many QoS 1/2 PUBLISH we may have unacknowledged: min(peer's Receive Maximum, our
     /// in-flight limit).
     pub(super) send_quota_max: u16,
@@ -83,42 +114,36 @@ pub(super) struct Core {
     pub(super) peer_alias_max: u16,
     /// The Topic Alias Maximum we announced (aliases the peer may use).
     pub(super) alias_max: u16,
-    pub(super) max_queued: usize,
-    aliases: Option<Box<Aliases>>,
     /// QoS 1 PUBLISH received whose PUBACK is not written yet.
     unacked_qos1: u16,
-    control: VecDeque<Control>,
-    events: VecDeque<Event>,
+    pub(super) max_queued: u32,
     pub(super) last_rx: Instant,
-    pub(super) last_tx: Instant,
-    /// Connected: CONNACK sent/received and not closed.
-    pub(super) connected: bool,
+    pub(super) client_id: Box<str>,
+    pub(super) subscriptions: Vec<StoredSubscription>,
+    transit: Option<Box<Transit>>,
+    control: Vec<Control>,
+    events: VecDeque<Event>,
 }
 
 impl Core {
     pub(super) fn new(version: ProtocolVersion) -> Self {
         Self {
-            version,
             encoder: Encoder::new(version),
-            client_id: Box::from(""),
-            subscriptions: Vec::new(),
-            outgoing: VecDeque::new(),
-            incoming_qos2: Vec::new(),
-            queued: VecDeque::new(),
+            version,
+            connected: false,
             next_packet_id: 1,
-            reserved_ids: Vec::new(),
             send_quota_max: u16::MAX,
             receive_maximum: u16::MAX,
             peer_alias_max: 0,
             alias_max: 0,
-            max_queued: 1000,
-            aliases: None,
             unacked_qos1: 0,
-            control: VecDeque::new(),
-            events: VecDeque::new(),
+            max_queued: 1000,
             last_rx: Instant::default(),
-            last_tx: Instant::default(),
-            connected: false,
+            client_id: Box::from(""),
+            subscriptions: Vec::new(),
+            transit: None,
+            control: Vec::new(),
+            events: VecDeque::new(),
         }
     }
 
@@ -129,6 +154,56 @@ impl Core {
 
     pub(super) fn is_v5(&self) -> bool {
         self.version == ProtocolVersion::V5
+    }
+
+    /// The messages in flight and queued (an empty set while none are).
+    pub(super) fn tr(&self) -> &Transit {
+        self.transit.as_deref().unwrap_or(&EMPTY_TRANSIT)
+    }
+
+    /// Mutable access, allocating the set on first use.
+    pub(super) fn tm(&mut self) -> &mut Transit {
+        self.transit.get_or_insert_with(Box::default)
+    }
+
+    /// Frees the set when nothing is in it any more.
+    fn release_transit(&mut self) {
+        if self.transit.as_deref().is_some_and(Transit::is_empty) {
+            self.transit = None;
+        }
+    }
+
+    pub(super) fn inflight_len(&self) -> usize {
+        self.tr().outgoing.len()
+    }
+
+    pub(super) fn queued_len(&self) -> usize {
+        self.tr().queued.len()
+    }
+
+    pub(super) fn clear_queued(&mut self) {
+        if let Some(t) = self.transit.as_mut() {
+            t.queued.clear();
+        }
+        self.release_transit();
+    }
+
+    pub(super) fn reserve_id(&mut self, id: u16) {
+        self.tm().reserved_ids.push(id);
+    }
+
+    pub(super) fn clear_reserved(&mut self) {
+        if let Some(t) = self.transit.as_mut() {
+            t.reserved_ids.clear();
+        }
+        self.release_transit();
+    }
+
+    pub(super) fn release_id(&mut self, id: u16) {
+        if let Some(t) = self.transit.as_mut() {
+            t.reserved_ids.retain(|&x| x != id);
+        }
+        self.release_transit();
     }
 
     // ----- events and control packets -----
@@ -147,16 +222,16 @@ impl Core {
     }
 
     pub(super) fn send_packet(&mut self, p: Packet) {
-        self.control.push_back(Control::Packet(Box::new(p)));
+        self.control.push(Control::Packet(Box::new(p)));
     }
 
     pub(super) fn send_control(&mut self, c: Control) {
-        self.control.push_back(c);
+        self.control.push(c);
     }
 
     /// Drops every packet not yet written (the connection is gone).
     pub(super) fn clear_transmit(&mut self) {
-        self.control = VecDeque::new();
+        self.control = Vec::new();
         self.unacked_qos1 = 0;
     }
 
@@ -173,15 +248,16 @@ impl Core {
     // ----- packet identifiers -----
 
     fn id_in_use(&self, id: u16) -> bool {
-        self.outgoing.iter().any(|o| o.packet_id == id)
-            || self.reserved_ids.contains(&id)
-            || self.queued.iter().any(|q| q.packet_id == id)
+        self.tr().outgoing.iter().any(|o| o.packet_id == id)
+            || self.tr().reserved_ids.contains(&id)
+            || self.tr().queued.iter().any(|q| q.packet_id == id)
     }
 
     /// A packet identifier not used by any exchange in flight (3.1.1 §2.3.1, 5.0 §2.2.1: a new
     /// packet MUST use an identifier that is not in use).
     pub(super) fn alloc_packet_id(&mut self) -> Option<u16> {
-        let in_use = self.outgoing.len() + self.reserved_ids.len() + self.queued.len();
+        let in_use =
+            self.tr().outgoing.len() + self.tr().reserved_ids.len() + self.tr().queued.len();
         if in_use >= usize::from(u16::MAX) {
             return None;
         }
@@ -206,8 +282,9 @@ impl Core {
         now: Instant,
         mut message: Message,
     ) -> Result<u16, PublishError> {
-        if self.queued.len() >= self.max_queued {
-            return Err(PublishError::QueueFull(self.max_queued));
+        let max_queued = usize::try_from(self.max_queued).unwrap_or(usize::MAX);
+        if self.tr().queued.len() >= max_queued {
+            return Err(PublishError::QueueFull(max_queued));
         }
         let packet_id = if message.qos == QoS::AtMostOnce {
             0
@@ -224,7 +301,7 @@ impl Core {
             }
             _ => None,
         };
-        self.queued.push_back(Queued {
+        self.tm().queued.push_back(Queued {
             packet_id,
             message,
             expires_at,
@@ -256,20 +333,19 @@ impl Core {
     /// Encodes `p`, applying an outbound topic alias when the peer allows them. The alias is
     /// recorded only if the packet was written.
     fn encode_publish(&mut self, mut p: Publish, buf: &mut BytesMut) -> Result<(), EncodeError> {
-        if self.is_v5() && self.peer_alias_max > 0 {
-            let aliases = self.aliases.get_or_insert_with(Box::default);
+        let max = usize::from(self.peer_alias_max);
+        if self.is_v5() && max > 0 {
+            let aliases = &self.tr().aliases;
             if let Some(i) = aliases.outbound.iter().position(|t| *t == p.topic) {
                 p.properties.topic_alias = u16::try_from(i + 1).ok();
                 p.topic = MqttString::new();
                 return self.encoder.encode_publish(&p, buf);
             }
-            if aliases.outbound.len() < usize::from(self.peer_alias_max) {
+            if aliases.outbound.len() < max {
                 let alias = u16::try_from(aliases.outbound.len() + 1).unwrap_or(u16::MAX);
                 p.properties.topic_alias = Some(alias);
                 self.encoder.encode_publish(&p, buf)?;
-                if let Some(a) = self.aliases.as_mut() {
-                    a.outbound.push(p.topic);
-                }
+                self.tm().aliases.outbound.push(p.topic);
                 return Ok(());
             }
         }
@@ -319,32 +395,26 @@ impl Core {
     /// send quota. Returns the number of bytes appended to `buf`.
     pub(super) fn poll_transmit(&mut self, now: Instant, buf: &mut BytesMut) -> usize {
         let start = buf.len();
-        while let Some(c) = self.control.pop_front() {
-            // Control packets without properties are a few bytes and always fit; a boxed packet
-            // that cannot be encoded even without its optional properties is skipped (it was
-            // built by this module, so this is not reachable with a sane peer limit).
+        // Control packets without properties are a few bytes and always fit; a boxed packet
+        // that cannot be encoded even without its optional properties is skipped (it was built
+        // by this module, so this is not reachable with a sane peer limit).
+        for c in core::mem::take(&mut self.control) {
             let _ = self.write_control(c, buf);
-        }
-        if self.control.capacity() > 0 {
-            self.control = VecDeque::new();
         }
         if self.connected {
             self.resend(now, buf);
             self.send_queued(now, buf);
         }
-        let written = buf.len() - start;
-        if written > 0 {
-            self.last_tx = now;
-        }
-        written
+        self.release_transit();
+        buf.len() - start
     }
 
     /// 3.1.1 §4.4, 5.0 §4.4: after resumption, unacknowledged PUBLISH (DUP set) and PUBREL are
     /// re-sent with their original packet identifiers, in order.
     fn resend(&mut self, now: Instant, buf: &mut BytesMut) {
         let mut i = 0;
-        while i < self.outgoing.len() {
-            let o = &self.outgoing[i];
+        while i < self.tr().outgoing.len() {
+            let o = &self.tr().outgoing[i];
             if o.sent {
                 i += 1;
                 continue;
@@ -361,14 +431,14 @@ impl Core {
             };
             match result {
                 Ok(()) => {
-                    if let Some(o) = self.outgoing.get_mut(i) {
+                    if let Some(o) = self.tm().outgoing.get_mut(i) {
                         o.sent = true;
                     }
                     i += 1;
                 }
                 Err(_) => {
                     // Too large for the new connection's limit: behave as if delivered.
-                    self.outgoing.remove(i);
+                    self.tm().outgoing.remove(i);
                     self.event(Event::MessageDropped {
                         packet_id: id,
                         reason: DropReason::PacketTooLarge,
@@ -379,10 +449,10 @@ impl Core {
     }
 
     fn send_queued(&mut self, now: Instant, buf: &mut BytesMut) {
-        while let Some(front) = self.queued.front() {
+        while let Some(front) = self.tr().queued.front() {
             if front.expires_at.is_some_and(|at| at <= now) {
                 let packet_id = front.packet_id;
-                self.queued.pop_front();
+                self.tm().queued.pop_front();
                 self.event(Event::MessageDropped {
                     packet_id,
                     reason: DropReason::Expired,
@@ -392,10 +462,12 @@ impl Core {
             let qos = front.message.qos;
             // 5.0 §4.9: no QoS 1/2 PUBLISH beyond the peer's Receive Maximum; messages stay in
             // order, so a QoS 0 message behind a blocked one waits too.
-            if qos != QoS::AtMostOnce && self.outgoing.len() >= usize::from(self.send_quota_max) {
+            if qos != QoS::AtMostOnce
+                && self.tr().outgoing.len() >= usize::from(self.send_quota_max)
+            {
                 break;
             }
-            let Some(q) = self.queued.pop_front() else {
+            let Some(q) = self.tm().queued.pop_front() else {
                 break;
             };
             let mut p = self.build_publish(now, &q.message, q.expires_at);
@@ -404,7 +476,7 @@ impl Core {
             match self.encode_publish(p, buf) {
                 Ok(()) => {
                     if qos != QoS::AtMostOnce {
-                        self.outgoing.push_back(Outgoing {
+                        self.tm().outgoing.push_back(Outgoing {
                             packet_id,
                             released: false,
                             sent: true,
@@ -431,7 +503,7 @@ impl Core {
             if alias == 0 || alias > self.alias_max {
                 return Err(ProtocolError::TopicAliasInvalid(alias));
             }
-            let aliases = self.aliases.get_or_insert_with(Box::default);
+            let aliases = &mut self.tm().aliases;
             let slot = usize::from(alias - 1);
             if p.topic.is_empty() {
                 // 5.0 §3.3.4: an alias without a mapping is a protocol error.
@@ -452,18 +524,18 @@ impl Core {
             QoS::AtLeastOnce => {
                 self.check_receive_maximum()?;
                 self.unacked_qos1 += 1;
-                self.control.push_back(Control::PubAck(p.packet_id));
+                self.control.push(Control::PubAck(p.packet_id));
             }
             QoS::ExactlyOnce => {
                 // 5.0 §4.3.3 (method A): the identifier is stored until PUBREL; a PUBLISH with
                 // a stored identifier is a re-delivery and is acknowledged, not delivered.
-                if self.incoming_qos2.contains(&p.packet_id) {
-                    self.control.push_back(Control::PubRec(p.packet_id));
+                if self.tr().incoming_qos2.contains(&p.packet_id) {
+                    self.control.push(Control::PubRec(p.packet_id));
                     return Ok(());
                 }
                 self.check_receive_maximum()?;
-                self.incoming_qos2.push(p.packet_id);
-                self.control.push_back(Control::PubRec(p.packet_id));
+                self.tm().incoming_qos2.push(p.packet_id);
+                self.control.push(Control::PubRec(p.packet_id));
             }
         }
         self.event(Event::Publish(Box::new(p)));
@@ -473,7 +545,7 @@ impl Core {
     fn check_receive_maximum(&self) -> Result<(), ProtocolError> {
         // 5.0 §3.3.4: more than Receive Maximum unacknowledged QoS 1/2 PUBLISH packets is a
         // protocol error (0x93).
-        let in_flight = usize::from(self.unacked_qos1) + self.incoming_qos2.len();
+        let in_flight = usize::from(self.unacked_qos1) + self.tr().incoming_qos2.len();
         if in_flight >= usize::from(self.receive_maximum) {
             return Err(ProtocolError::ReceiveMaximumExceeded);
         }
@@ -482,14 +554,14 @@ impl Core {
 
     /// PUBREL: release a QoS 2 message and answer PUBCOMP (5.0 §4.3.3).
     pub(super) fn handle_pubrel(&mut self, id: u16) {
-        if let Some(i) = self.incoming_qos2.iter().position(|&x| x == id) {
-            self.incoming_qos2.swap_remove(i);
+        if let Some(i) = self.tr().incoming_qos2.iter().position(|&x| x == id) {
+            self.tm().incoming_qos2.swap_remove(i);
             self.control
-                .push_back(Control::PubComp(id, PubCompReasonCode::Success));
+                .push(Control::PubComp(id, PubCompReasonCode::Success));
         } else {
             // 5.0 §3.7.2.1: 0x92 Packet Identifier not found. 3.1.1 answers PUBCOMP anyway
             // (the PUBREL is a re-send after the first PUBCOMP was lost).
-            self.control.push_back(Control::PubComp(
+            self.control.push(Control::PubComp(
                 id,
                 PubCompReasonCode::PacketIdentifierNotFound,
             ));
@@ -498,14 +570,14 @@ impl Core {
 
     fn find_outgoing(&self, id: u16) -> Option<usize> {
         // Acknowledgements usually come in order, so the front is the likely match.
-        self.outgoing.iter().position(|o| o.packet_id == id)
+        self.tr().outgoing.iter().position(|o| o.packet_id == id)
     }
 
     pub(super) fn handle_puback(&mut self, id: u16, code: PubAckReasonCode) {
         if let Some(i) = self.find_outgoing(id)
-            && self.outgoing[i].message.qos == QoS::AtLeastOnce
+            && self.tr().outgoing[i].message.qos == QoS::AtLeastOnce
         {
-            self.outgoing.remove(i);
+            self.tm().outgoing.remove(i);
             self.event(Event::Acknowledged {
                 packet_id: id,
                 outcome: AckOutcome::PubAck(code),
@@ -516,26 +588,26 @@ impl Core {
 
     pub(super) fn handle_pubrec(&mut self, id: u16, code: PubRecReasonCode) {
         match self.find_outgoing(id) {
-            Some(i) if self.outgoing[i].message.qos == QoS::ExactlyOnce => {
+            Some(i) if self.tr().outgoing[i].message.qos == QoS::ExactlyOnce => {
                 if code.is_error() {
                     // 5.0 §4.3.3: a PUBREC with an error ends the exchange; the quota is freed.
-                    self.outgoing.remove(i);
+                    self.tm().outgoing.remove(i);
                     self.event(Event::Acknowledged {
                         packet_id: id,
                         outcome: AckOutcome::PubRec(code),
                     });
                     return;
                 }
-                let o = &mut self.outgoing[i];
+                let o = &mut self.tm().outgoing[i];
                 o.released = true;
                 o.sent = true;
                 // The payload is no longer needed: only the PUBREL can be re-sent now.
                 o.message.payload = bytes::Bytes::new();
                 o.message.properties = None;
                 self.control
-                    .push_back(Control::PubRel(id, PubRelReasonCode::Success));
+                    .push(Control::PubRel(id, PubRelReasonCode::Success));
             }
-            _ => self.control.push_back(Control::PubRel(
+            _ => self.control.push(Control::PubRel(
                 id,
                 PubRelReasonCode::PacketIdentifierNotFound,
             )),
@@ -544,9 +616,9 @@ impl Core {
 
     pub(super) fn handle_pubcomp(&mut self, id: u16, code: PubCompReasonCode) {
         if let Some(i) = self.find_outgoing(id)
-            && self.outgoing[i].released
+            && self.tr().outgoing[i].released
         {
-            self.outgoing.remove(i);
+            self.tm().outgoing.remove(i);
             self.event(Event::Acknowledged {
                 packet_id: id,
                 outcome: AckOutcome::PubComp(code),
@@ -559,27 +631,34 @@ impl Core {
     /// A new network connection carries the session: aliases and counters restart, and every
     /// message in flight is re-sent once (3.1.1 §4.4, 5.0 §4.4).
     pub(super) fn start_connection(&mut self) {
-        self.aliases = None;
-        self.unacked_qos1 = 0;
-        for o in &mut self.outgoing {
-            o.sent = false;
+        if let Some(t) = self.transit.as_mut() {
+            t.aliases = Aliases::default();
+            for o in &mut t.outgoing {
+                o.sent = false;
+            }
         }
+        self.release_transit();
+        self.unacked_qos1 = 0;
         self.connected = true;
     }
 
     /// Forgets the session state (Clean Start, or a session that was not present).
     pub(super) fn clear_session(&mut self) -> usize {
-        let discarded = self.outgoing.len();
-        self.outgoing.clear();
-        self.incoming_qos2.clear();
-        self.subscriptions.clear();
-        self.reserved_ids.clear();
+        let discarded = self.tr().outgoing.len();
+        if let Some(t) = self.transit.as_mut() {
+            t.outgoing.clear();
+            t.incoming_qos2.clear();
+            t.reserved_ids.clear();
+        }
+        self.subscriptions = Vec::new();
+        self.release_transit();
         discarded
     }
 
     /// Exports the session state (see [`SessionState`]).
     pub(super) fn export(&self, now: Instant) -> SessionState {
         let queued = self
+            .tr()
             .queued
             .iter()
             .filter(|q| q.expires_at.is_none_or(|at| at > now))
@@ -596,6 +675,7 @@ impl Core {
             client_id: String::from(&*self.client_id),
             subscriptions: self.subscriptions.clone(),
             outgoing: self
+                .tr()
                 .outgoing
                 .iter()
                 .map(|o| OutgoingMessage {
@@ -604,7 +684,7 @@ impl Core {
                     message: o.message.clone(),
                 })
                 .collect(),
-            incoming_qos2: self.incoming_qos2.clone(),
+            incoming_qos2: self.tr().incoming_qos2.clone(),
             queued,
             next_packet_id: self.next_packet_id,
         }
@@ -615,15 +695,19 @@ impl Core {
     pub(super) fn restore(&mut self, now: Instant, state: SessionState) {
         self.client_id = state.client_id.into_boxed_str();
         self.subscriptions = state.subscriptions;
-        self.outgoing.clear();
+        self.tm().outgoing.clear();
         for o in state.outgoing {
             if o.packet_id == 0
                 || o.message.qos == QoS::AtMostOnce
-                || self.outgoing.iter().any(|x| x.packet_id == o.packet_id)
+                || self
+                    .tr()
+                    .outgoing
+                    .iter()
+                    .any(|x| x.packet_id == o.packet_id)
             {
                 continue;
             }
-            self.outgoing.push_back(Outgoing {
+            self.tm().outgoing.push_back(Outgoing {
                 packet_id: o.packet_id,
                 released: o.released && o.message.qos == QoS::ExactlyOnce,
                 sent: false,
@@ -634,9 +718,9 @@ impl Core {
         incoming.retain(|&id| id != 0);
         incoming.sort_unstable();
         incoming.dedup();
-        self.incoming_qos2 = incoming;
+        self.tm().incoming_qos2 = incoming;
         self.next_packet_id = state.next_packet_id.max(1);
-        self.queued.clear();
+        self.tm().queued.clear();
         for m in state.queued {
             // Restoring never fails for a full queue: the bound applies to new messages.
             let expires_at = m
@@ -650,7 +734,7 @@ impl Core {
                     None => continue,
                 }
             };
-            self.queued.push_back(Queued {
+            self.tm().queued.push_back(Queued {
                 packet_id,
                 message: m,
                 expires_at,
@@ -661,10 +745,10 @@ impl Core {
     /// Drops queued messages whose expiry passed (used while no connection drains the queue).
     pub(super) fn expire_queued(&mut self, now: Instant) {
         let mut i = 0;
-        while i < self.queued.len() {
-            if self.queued[i].expires_at.is_some_and(|at| at <= now) {
-                let packet_id = self.queued[i].packet_id;
-                self.queued.remove(i);
+        while i < self.tr().queued.len() {
+            if self.tr().queued[i].expires_at.is_some_and(|at| at <= now) {
+                let packet_id = self.tr().queued[i].packet_id;
+                self.tm().queued.remove(i);
                 self.event(Event::MessageDropped {
                     packet_id,
                     reason: DropReason::Expired,

@@ -172,12 +172,12 @@ pub struct ServerSession {
     /// Session Expiry Interval, seconds; `u32::MAX` never expires.
     session_expiry: u32,
     /// When a closed session expires.
-    expires_at: Option<Instant>,
+    expires_at: Instant,
     will: Option<Box<Will>>,
-    will_due: Option<Instant>,
+    will_due: Instant,
     /// The CONNECT waiting for the caller's decision.
     handshake: Option<Box<Connect>>,
-    auth_method: Option<MqttString>,
+    auth_method: Option<Box<str>>,
     pending_subscribes: Vec<PendingSubscribe>,
     /// Whether this object holds a live session (accepted, not expired, not taken).
     has_session: bool,
@@ -191,9 +191,8 @@ impl ServerSession {
         let mut core = Core::new(ProtocolVersion::V5);
         core.receive_maximum = config.receive_maximum;
         core.alias_max = config.topic_alias_maximum;
-        core.max_queued = config.max_queued;
+        core.max_queued = u32::try_from(config.max_queued).unwrap_or(u32::MAX);
         core.last_rx = now;
-        core.last_tx = now;
         Self {
             core,
             decoder,
@@ -205,9 +204,9 @@ impl ServerSession {
             keep_alive: 0,
             connect_deadline: now + config.connect_timeout,
             session_expiry: 0,
-            expires_at: None,
+            expires_at: Instant::NEVER,
             will: None,
-            will_due: None,
+            will_due: Instant::NEVER,
             handshake: None,
             auth_method: None,
             pending_subscribes: Vec::new(),
@@ -245,12 +244,12 @@ impl ServerSession {
 
     /// QoS 1/2 messages in flight to the client.
     pub fn inflight(&self) -> usize {
-        self.core.outgoing.len()
+        self.core.inflight_len()
     }
 
     /// Messages waiting for a send quota or a connection.
     pub fn queued(&self) -> usize {
-        self.core.queued.len()
+        self.core.queued_len()
     }
 
     /// The Keep Alive in force, in seconds (0: none).
@@ -262,8 +261,18 @@ impl ServerSession {
 
     /// Decodes and handles every complete packet at the front of `buf`; an incomplete packet
     /// stays in `buf` for the next call. Packets after the connection closed are ignored.
+    ///
+    /// Packets a client pipelines behind its CONNECT (3.1.1 §3.1.4 allows it) are not
+    /// processed before the caller accepted the connection (5.0 §3.1.4: a server that rejects
+    /// the CONNECT processes nothing after it but AUTH): they stay in `buf`, so call
+    /// `handle_bytes` again after [`ServerSession::accept`].
     pub fn handle_bytes(&mut self, now: Instant, buf: &mut BytesMut) {
         while self.phase != Phase::Closed {
+            if matches!(self.phase, Phase::ConnectPending | Phase::Authenticating)
+                && buf.first().is_some_and(|b| !matches!(b >> 4, 14 | 15))
+            {
+                break;
+            }
             match self.decoder.decode(buf) {
                 Ok(Some(packet)) => self.handle_packet(now, packet),
                 Ok(None) => break,
@@ -348,7 +357,7 @@ impl ServerSession {
             return;
         }
         if v5 {
-            self.auth_method = c.properties.authentication_method.clone();
+            self.auth_method = c.properties.authentication_method.as_deref().map(Box::from);
         }
         self.phase = Phase::ConnectPending;
         self.core.event(Event::ConnectRequest(c.clone()));
@@ -383,7 +392,7 @@ impl ServerSession {
         // 3.1.1 §3.1.2.4, 5.0 §3.1.2.4: Clean Start discards any existing session.
         let mut session_present = false;
         self.core.clear_session();
-        self.core.queued.clear();
+        self.core.clear_queued();
         if let Some(state) = accept.session.filter(|_| !c.clean_start) {
             let id = self.core.client_id.clone();
             self.core.restore(now, state);
@@ -434,13 +443,13 @@ impl ServerSession {
                 props.retain_available = Some(false);
             }
             if let Some(m) = &self.auth_method {
-                props.authentication_method = Some(m.clone());
+                props.authentication_method = Some(MqttString::from(&**m));
                 props.authentication_data = accept.authentication_data;
             }
         }
         self.will = c.will.map(Box::new);
-        self.will_due = None;
-        self.expires_at = None;
+        self.will_due = Instant::NEVER;
+        self.expires_at = Instant::NEVER;
         self.core.send_packet(Packet::ConnAck(ConnAck {
             session_present,
             reason_code: ConnectReasonCode::Success,
@@ -508,11 +517,11 @@ impl ServerSession {
         ) {
             return Err(SessionError::InvalidState);
         }
-        let Some(method) = self.auth_method.clone() else {
+        let Some(method) = self.auth_method.as_deref() else {
             return Err(SessionError::NoAuthenticationMethod);
         };
         let mut properties = Properties::new();
-        properties.authentication_method = Some(method);
+        properties.authentication_method = Some(MqttString::from(method));
         properties.authentication_data = data;
         self.core.send_packet(Packet::Auth(Auth {
             reason_code: code,
@@ -524,7 +533,7 @@ impl ServerSession {
     fn on_auth(&mut self, now: Instant, a: Auth) {
         // 5.0 §4.12: AUTH is only valid when the CONNECT named an Authentication Method, and it
         // must name the same one.
-        let Some(method) = self.auth_method.clone() else {
+        let Some(method) = self.auth_method.as_deref().map(MqttString::from) else {
             return self.fail(now, ProtocolError::UnexpectedAuth);
         };
         if a.properties.authentication_method.as_ref() != Some(&method) {
@@ -609,6 +618,9 @@ impl ServerSession {
             )));
         }
         let pending = self.pending_subscribes.remove(i);
+        if self.pending_subscribes.is_empty() {
+            self.pending_subscribes = Vec::new();
+        }
         for ((filter, mut options), code) in pending.filters.into_iter().zip(codes) {
             let granted = match code {
                 SubAckReasonCode::GrantedQoS0 => QoS::AtMostOnce,
@@ -629,7 +641,11 @@ impl ServerSession {
                 .find(|s| s.filter == entry.filter)
             {
                 Some(existing) => *existing = entry,
-                None => self.core.subscriptions.push(entry),
+                None => {
+                    // Exact growth: a session holds a handful of subscriptions for a long time.
+                    self.core.subscriptions.reserve_exact(1);
+                    self.core.subscriptions.push(entry);
+                }
             }
         }
         self.core.send_packet(Packet::SubAck(SubAck {
@@ -740,36 +756,36 @@ impl ServerSession {
                 // the session ends, whichever comes first.
                 let delay = will.properties.will_delay_interval.unwrap_or(0);
                 let delay = delay.min(self.session_expiry);
-                self.will_due = Some(now + Duration::from_secs(u64::from(delay)));
+                self.will_due = now + Duration::from_secs(u64::from(delay));
             }
         } else {
             self.will = None;
         }
         if was_connected {
             match self.session_expiry {
-                0 => self.expires_at = Some(now),
+                0 => self.expires_at = now,
                 u32::MAX => {}
-                s => self.expires_at = Some(now + Duration::from_secs(u64::from(s))),
+                s => self.expires_at = now + Duration::from_secs(u64::from(s)),
             }
         } else {
             self.core.clear_session();
-            self.core.queued.clear();
+            self.core.clear_queued();
         }
         self.core.event(Event::Closed(reason));
         self.check_closed_timers(now);
     }
 
     fn check_closed_timers(&mut self, now: Instant) {
-        if self.will_due.is_some_and(|t| t <= now) {
-            self.will_due = None;
+        if self.will_due <= now {
+            self.will_due = Instant::NEVER;
             if let Some(w) = self.will.take() {
                 self.core.event(Event::Will(w));
             }
         }
-        if self.expires_at.is_some_and(|t| t <= now) {
-            self.expires_at = None;
+        if self.expires_at <= now {
+            self.expires_at = Instant::NEVER;
             self.core.clear_session();
-            self.core.queued.clear();
+            self.core.clear_queued();
             self.has_session = false;
             self.core.event(Event::SessionExpired);
         }
@@ -788,10 +804,9 @@ impl ServerSession {
             Phase::Connected => (self.keep_alive > 0).then(|| {
                 self.core.last_rx + Duration::from_millis(u64::from(self.keep_alive) * 1500)
             }),
-            Phase::Closed => match (self.will_due, self.expires_at) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            },
+            Phase::Closed => {
+                Some(self.will_due.min(self.expires_at)).filter(|&t| t != Instant::NEVER)
+            }
         }
     }
 
@@ -880,12 +895,12 @@ impl ServerSession {
         // Report what expired while the session waited (5.0 §3.3.2.3.3).
         self.core.expire_queued(now);
         self.will = None;
-        self.will_due = None;
-        self.expires_at = None;
+        self.will_due = Instant::NEVER;
+        self.expires_at = Instant::NEVER;
         self.has_session = false;
         let state = self.core.export(now);
         self.core.clear_session();
-        self.core.queued.clear();
+        self.core.clear_queued();
         Some(state)
     }
 }

@@ -16,6 +16,9 @@ use crate::mqtt::{MqttString, Properties, Publish, QoS, SubscriptionOptions};
 pub struct Instant(u64);
 
 impl Instant {
+    /// A deadline that never comes (internal sentinel that keeps timers at 8 bytes).
+    pub(super) const NEVER: Self = Self(u64::MAX);
+
     /// The instant `millis` milliseconds after the caller's epoch.
     pub const fn from_millis(millis: u64) -> Self {
         Self(millis)
