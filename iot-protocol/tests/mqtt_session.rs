@@ -7,4 +7,5 @@ mod mqtt_session {
     mod interop;
     mod properties;
     mod scenarios;
+    mod vectors;
 }
