@@ -6,8 +6,7 @@
 
 use core::fmt;
 
-// TEMP until iot_protocol::topic lands.
-type TopicError = core::convert::Infallible;
+use iot_protocol::topic::TopicError;
 
 /// Which identifier or secret a rule was checked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

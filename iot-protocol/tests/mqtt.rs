@@ -2,5 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod mqtt {
+    mod encode_errors;
+    mod props;
     mod smoke;
+    mod vectors;
 }

@@ -11,3 +11,4 @@ pub mod http;
 pub mod mqtt;
 pub mod psk;
 pub mod register;
+pub mod subdevice;

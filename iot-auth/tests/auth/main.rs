@@ -2,3 +2,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod vectors;
+#[cfg(feature = "x509")]
+mod x509;

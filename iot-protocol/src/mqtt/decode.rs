@@ -1,12 +1,12 @@
 //! The streaming decoder: framing from the fixed header, then one parser per packet type.
 
 use alloc::{boxed::Box, vec::Vec};
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use super::{
-    Auth, ConnAck, Connect, DecodeError, Disconnect, MqttString, Packet, PacketType, PingReq,
-    PingResp, ProtocolVersion, PubAck, PubComp, PubRec, PubRel, Publish, QoS, RetainHandling,
-    SubAck, Subscribe, Subscription, SubscriptionOptions, UnsubAck, Unsubscribe, Will,
+    Auth, ConnAck, Connect, DecodeError, Disconnect, Packet, PacketType, PingReq, PingResp,
+    ProtocolVersion, PubAck, PubComp, PubRec, PubRel, Publish, QoS, RetainHandling, SubAck,
+    Subscribe, Subscription, SubscriptionOptions, UnsubAck, Unsubscribe, Will,
     properties::{Properties, PropertyContext},
     reason::{
         AuthReasonCode, ConnectReasonCode, DisconnectReasonCode, PubAckReasonCode,
@@ -48,6 +48,7 @@ impl FixedHeader {
 pub struct Decoder {
     version: Option<ProtocolVersion>,
     max_packet_size: u32,
+    topic_alias_maximum: Option<u16>,
 }
 
 impl Default for Decoder {
@@ -63,6 +64,7 @@ impl Decoder {
         Self {
             version: None,
             max_packet_size: DEFAULT_MAX_PACKET_SIZE,
+            topic_alias_maximum: None,
         }
     }
 
@@ -71,6 +73,7 @@ impl Decoder {
         Self {
             version: Some(version),
             max_packet_size: DEFAULT_MAX_PACKET_SIZE,
+            topic_alias_maximum: None,
         }
     }
 
@@ -97,6 +100,20 @@ impl Decoder {
         self
     }
 
+    /// The Topic Alias Maximum that incoming PUBLISH packets are checked against, if any.
+    pub const fn topic_alias_maximum(&self) -> Option<u16> {
+        self.topic_alias_maximum
+    }
+
+    /// Checks incoming Topic Alias values against the Topic Alias Maximum this side announced
+    /// (5.0 §3.3.2.3.4: "A Topic Alias value of 0 or greater than the Topic Alias Maximum is a
+    /// Protocol Error"). `Some(0)` is the value to use when none was announced: then any alias
+    /// is refused. `None` (the default) checks only the value 0.
+    pub fn set_topic_alias_maximum(&mut self, max: Option<u16>) -> &mut Self {
+        self.topic_alias_maximum = max;
+        self
+    }
+
     /// Checks the fixed header at the start of `buf` and returns the length of the whole packet
     /// once the header is complete (`Ok(None)` before that). The packet itself is complete when
     /// `buf.len()` reaches that length. Nothing is consumed.
@@ -119,6 +136,9 @@ impl Decoder {
             return Ok(None);
         }
         let frame = src.split_to(h.total()).freeze();
+        if h.packet_type == PacketType::Publish {
+            return self.publish(&h, frame);
+        }
         self.parse(&h, &frame).map(Some)
     }
 
@@ -131,6 +151,9 @@ impl Decoder {
             return Ok(None);
         }
         let frame = src.split_to(h.total());
+        if h.packet_type == PacketType::Publish {
+            return self.publish(&h, frame);
+        }
         self.parse(&h, &frame).map(Some)
     }
 
@@ -163,6 +186,84 @@ impl Decoder {
             });
         }
         self.parse(&h, frame)
+    }
+
+    /// PUBLISH (3.1.1 §3.3, 5.0 §3.3), built in place in the value returned: the packet is
+    /// large and the hot path of every broker and client.
+    #[inline]
+    ///
+    /// The frame is taken by value and becomes the payload (advanced past the variable
+    /// header), which saves a reference-count update on the shared buffer per packet.
+    fn publish(&self, h: &FixedHeader, frame: Bytes) -> Result<Option<Packet>, DecodeError> {
+        let v5 = self.version()? == ProtocolVersion::V5;
+        let mut r = Reader::new(&frame, h.header_len);
+        let flags = h.flags;
+        // QoS 3 and DUP on QoS 0 were refused with the fixed header.
+        let qos = match (flags >> 1) & 0b11 {
+            0 => QoS::AtMostOnce,
+            1 => QoS::AtLeastOnce,
+            _ => QoS::ExactlyOnce,
+        };
+        // 3.1.1 §3.3.2.1, 5.0 §3.3.2.1: "The Topic Name in the PUBLISH packet MUST NOT contain
+        // wildcard characters"; U+0000 and ill-formed UTF-8 are refused as in every string.
+        let topic = r.topic_name()?;
+        // 3.1.1 §2.3.1, 5.0 §2.2.1: QoS 1 and 2 PUBLISH carry a non-zero packet identifier.
+        let packet_id = if qos == QoS::AtMostOnce {
+            0
+        } else {
+            packet_id(&mut r)?
+        };
+        // The result is built where it is returned and filled in place; every path returns
+        // this one variable, which lets the compiler skip copying the large packet.
+        let mut out: Result<Option<Packet>, DecodeError> = Ok(Some(Packet::Publish(Publish {
+            dup: flags & 0b1000 != 0,
+            qos,
+            retain: flags & 0b0001 != 0,
+            topic,
+            packet_id,
+            properties: Properties::new(),
+            payload: Bytes::new(),
+        })));
+        if let Ok(Some(Packet::Publish(p))) = &mut out {
+            match self.publish_rest(p, &mut r, v5) {
+                Ok(payload_start) => {
+                    let mut payload = frame;
+                    payload.advance(payload_start);
+                    p.payload = payload;
+                }
+                Err(e) => out = Err(e),
+            }
+        }
+        out
+    }
+
+    /// The properties and payload of a PUBLISH whose header fields are in `p`.
+    #[inline]
+    fn publish_rest(
+        &self,
+        p: &mut Publish,
+        r: &mut Reader<'_>,
+        v5: bool,
+    ) -> Result<usize, DecodeError> {
+        let mut alias = None;
+        if v5 {
+            p.properties
+                .decode_into(r, PropertyContext::Packet(PacketType::Publish))?;
+            alias = p.properties.topic_alias;
+            // 5.0 §3.3.2.3.4: "A Topic Alias value of 0 or greater than the Topic Alias Maximum
+            // is a Protocol Error" (0 was refused by the property decoder).
+            if let (Some(alias), Some(max)) = (alias, self.topic_alias_maximum)
+                && alias > max
+            {
+                return Err(DecodeError::TopicAliasInvalid { alias, max });
+            }
+        }
+        // 3.1.1 §4.7.3: topic names are at least one character long. 5.0 §3.3.2.3.4: a
+        // zero-length Topic Name is allowed only with a Topic Alias.
+        if p.topic.is_empty() && alias.is_none() {
+            return Err(DecodeError::InvalidTopicName(TopicError::Empty));
+        }
+        Ok(r.position())
     }
 
     fn version(&self) -> Result<ProtocolVersion, DecodeError> {
@@ -258,7 +359,11 @@ impl Decoder {
                 }
                 Packet::ConnAck(conn_ack(&mut r, v5)?)
             }
-            PacketType::Publish => Packet::Publish(publish(&mut r, h.flags, v5)?),
+            PacketType::Publish => {
+                return self
+                    .publish(h, frame.clone())?
+                    .ok_or(DecodeError::UnexpectedEndOfPacket);
+            }
             PacketType::PubAck => {
                 let (packet_id, code, properties) = ack(&mut r, h, v5)?;
                 Packet::PubAck(PubAck {
@@ -512,58 +617,6 @@ fn conn_ack(r: &mut Reader<'_>, v5: bool) -> Result<ConnAck, DecodeError> {
         reason_code,
         properties,
     })
-}
-
-#[inline]
-fn publish(r: &mut Reader<'_>, flags: u8, v5: bool) -> Result<Publish, DecodeError> {
-    // QoS 3 and DUP on QoS 0 were refused with the fixed header.
-    let qos = match (flags >> 1) & 0b11 {
-        0 => QoS::AtMostOnce,
-        1 => QoS::AtLeastOnce,
-        _ => QoS::ExactlyOnce,
-    };
-    let topic = r.string()?;
-    // 3.1.1 §2.3.1, 5.0 §2.2.1: QoS 1 and 2 PUBLISH carry a non-zero packet identifier.
-    let packet_id = if qos == QoS::AtMostOnce {
-        0
-    } else {
-        packet_id(r)?
-    };
-    let properties = if v5 {
-        Properties::decode(r, PropertyContext::Packet(PacketType::Publish))?
-    } else {
-        Properties::new()
-    };
-    check_publish_topic(&topic, &properties)?;
-    Ok(Publish {
-        dup: flags & 0b1000 != 0,
-        qos,
-        retain: flags & 0b0001 != 0,
-        topic,
-        packet_id,
-        properties,
-        payload: r.rest(),
-    })
-}
-
-#[inline]
-fn check_publish_topic(topic: &MqttString, properties: &Properties) -> Result<(), DecodeError> {
-    if topic.is_empty() {
-        // 3.1.1 §4.7.3: topic names are at least one character long. 5.0 §3.3.2.3.4: a
-        // zero-length Topic Name is allowed only with a Topic Alias.
-        if properties.topic_alias.is_none() {
-            return Err(DecodeError::InvalidTopicName(TopicError::Empty));
-        }
-        return Ok(());
-    }
-    // 3.1.1 §3.3.2.1, 5.0 §3.3.2.1: "The Topic Name in the PUBLISH packet MUST NOT contain
-    // wildcard characters." (U+0000 and UTF-8 were checked by the string reader.)
-    if topic.as_bytes().iter().any(|&b| b == b'+' || b == b'#') {
-        return Err(DecodeError::InvalidTopicName(
-            TopicError::WildcardInTopicName,
-        ));
-    }
-    Ok(())
 }
 
 /// PUBACK, PUBREC, PUBREL and PUBCOMP: packet identifier, then in MQTT 5 an optional reason

@@ -1,5 +1,6 @@
 //! The encoder: a size-and-validation pass, then one write into a buffer reserved once.
 
+use alloc::vec::Vec;
 use bytes::{BufMut, BytesMut};
 
 use super::{
@@ -90,6 +91,14 @@ impl Encoder {
         Ok(())
     }
 
+    /// Validates `packet` and returns its encoding in a new `Vec` (for callers that do not use
+    /// [`BytesMut`]).
+    pub fn encode_to_vec(&self, packet: &Packet) -> Result<Vec<u8>, EncodeError> {
+        let mut dst = BytesMut::new();
+        self.encode(packet, &mut dst)?;
+        Ok(dst.into())
+    }
+
     /// Validates a PUBLISH and appends its encoding to `dst` (the fast path of
     /// [`Encoder::encode`], usable without building a [`Packet`]).
     #[inline]
@@ -138,18 +147,21 @@ impl Encoder {
     #[inline]
     fn plan_publish(&self, p: &Publish) -> Result<Plan, EncodeError> {
         let v5 = self.v5();
-        let props = self.props_len(
-            &p.properties,
-            PropertyContext::Packet(PacketType::Publish),
-            v5,
-        )?;
+        // MQTT 3.1.1 has no properties: a PUBLISH sent on a 3.1.1 connection leaves them out,
+        // which is what a broker must do when it forwards a 5.0 message to a 3.1.1 subscriber.
+        let props = if v5 {
+            p.properties
+                .encoded_len(PropertyContext::Packet(PacketType::Publish))?
+        } else {
+            0
+        };
         let topic = p.topic.as_bytes();
         if topic.is_empty() {
             // 5.0 §3.3.2.3.4: an empty topic only with a Topic Alias; 3.1.1 §4.7.3: never.
             if !v5 || p.properties.topic_alias.is_none() {
                 return Err(EncodeError::InvalidTopicName(TopicError::Empty));
             }
-        } else if topic.iter().any(|&b| b == 0 || b == b'+' || b == b'#') {
+        } else if wire::has_nul_or_wildcard(topic) {
             // 5.0 §3.3.2.1, §4.7: no wildcards, no U+0000 in a topic name.
             return Err(EncodeError::InvalidTopicName(
                 topic::validate_topic_name(&p.topic)

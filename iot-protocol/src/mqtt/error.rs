@@ -172,6 +172,15 @@ pub enum DecodeError {
     /// (Topic Alias invalid), not 0x82.
     #[error("topic alias 0 (MQTT 5.0 §3.3.2.3.4)")]
     TopicAliasZero,
+    /// A Topic Alias above the Topic Alias Maximum set on the decoder (5.0 §3.3.2.3.4); with a
+    /// maximum of 0, an alias the receiver never allowed. Answered with DISCONNECT 0x94.
+    #[error("topic alias {alias} exceeds the topic alias maximum {max} (MQTT 5.0 §3.3.2.3.4)")]
+    TopicAliasInvalid {
+        /// The alias received.
+        alias: u16,
+        /// The maximum this side announced.
+        max: u16,
+    },
 }
 
 impl DecodeError {
@@ -182,7 +191,9 @@ impl DecodeError {
     pub fn disconnect_reason(&self) -> DisconnectReasonCode {
         match self {
             Self::PacketTooLarge { .. } => DisconnectReasonCode::PacketTooLarge,
-            Self::TopicAliasZero => DisconnectReasonCode::TopicAliasInvalid,
+            Self::TopicAliasZero | Self::TopicAliasInvalid { .. } => {
+                DisconnectReasonCode::TopicAliasInvalid
+            }
             Self::InvalidTopicName(_) => DisconnectReasonCode::TopicNameInvalid,
             Self::InvalidTopicFilter(_) => DisconnectReasonCode::TopicFilterInvalid,
             Self::DuplicateProperty(_)
@@ -242,7 +253,9 @@ pub enum EncodeError {
     /// AUTH does not exist in MQTT 3.1.1 (3.1.1 §2.2.1).
     #[error("AUTH does not exist in MQTT 3.1.1")]
     PacketNotInVersion,
-    /// MQTT 3.1.1 packets carry no properties (5.0 §2.2.2 is new in 5.0).
+    /// MQTT 3.1.1 packets carry no properties (5.0 §2.2.2 is new in 5.0). A PUBLISH is the
+    /// exception: on a 3.1.1 connection its properties are left out, as a broker does when it
+    /// forwards a 5.0 message to a 3.1.1 subscriber.
     #[error("properties cannot be sent in MQTT 3.1.1")]
     PropertiesNotInVersion,
     /// The reason code has no MQTT 3.1.1 equivalent (3.1.1 §3.2.2.3, §3.9.3; UNSUBACK, PUBACK,

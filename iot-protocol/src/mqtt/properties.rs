@@ -178,7 +178,7 @@ pub enum PayloadFormat {
 /// subscriber carries one per matching subscription (5.0 §3.3.2.3.8). Which properties a packet
 /// may carry is checked against [`PropertyId::allowed_in`] when decoding and encoding; on MQTT
 /// 3.1.1 connections the set is always empty.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Properties {
     /// 0x01 Payload Format Indicator.
     pub payload_format_indicator: Option<PayloadFormat>,
@@ -234,6 +234,58 @@ pub struct Properties {
     pub subscription_identifier_available: Option<bool>,
     /// 0x2A Shared Subscription Available.
     pub shared_subscription_available: Option<bool>,
+}
+
+/// Lists only the properties that are set.
+impl core::fmt::Debug for Properties {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut d = f.debug_struct("Properties");
+        macro_rules! opt {
+            ($($field:ident),+) => {$(
+                if let Some(v) = &self.$field {
+                    d.field(stringify!($field), v);
+                }
+            )+};
+        }
+        opt!(
+            payload_format_indicator,
+            message_expiry_interval,
+            content_type,
+            response_topic,
+            correlation_data
+        );
+        if !self.subscription_identifiers.is_empty() {
+            d.field("subscription_identifiers", &self.subscription_identifiers);
+        }
+        opt!(
+            session_expiry_interval,
+            assigned_client_identifier,
+            server_keep_alive,
+            authentication_method,
+            authentication_data,
+            request_problem_information,
+            will_delay_interval,
+            request_response_information,
+            response_information,
+            server_reference,
+            reason_string,
+            receive_maximum,
+            topic_alias_maximum,
+            topic_alias,
+            maximum_qos,
+            retain_available
+        );
+        if !self.user_properties.is_empty() {
+            d.field("user_properties", &self.user_properties);
+        }
+        opt!(
+            maximum_packet_size,
+            wildcard_subscription_available,
+            subscription_identifier_available,
+            shared_subscription_available
+        );
+        d.finish()
+    }
 }
 
 impl Properties {
@@ -306,11 +358,23 @@ impl Properties {
         r: &mut Reader<'_>,
         context: PropertyContext,
     ) -> Result<Self, DecodeError> {
-        let len = r.vbi()?;
         let mut props = Self::new();
+        props.decode_into(r, context)?;
+        Ok(props)
+    }
+
+    /// Decodes a property list into `self`, which must be empty (no copy of the large struct).
+    #[inline]
+    pub(crate) fn decode_into(
+        &mut self,
+        r: &mut Reader<'_>,
+        context: PropertyContext,
+    ) -> Result<(), DecodeError> {
+        let len = r.vbi()?;
         if len == 0 {
-            return Ok(props);
+            return Ok(());
         }
+        let props = self;
         // 5.0 §2.2.2.1: the Property Length bounds the properties; a property that runs past it
         // runs past the region (the ntex-mqtt #19 and Paho C #985 class of bug).
         let len = usize::try_from(len).map_err(|_| DecodeError::UnexpectedEndOfPacket)?;
@@ -345,7 +409,7 @@ impl Properties {
             seen |= bit;
             props.decode_one(id, &mut r)?;
         }
-        Ok(props)
+        Ok(())
     }
 
     fn decode_one(&mut self, id: PropertyId, r: &mut Reader<'_>) -> Result<(), DecodeError> {

@@ -100,6 +100,18 @@ impl PartialEq<&str> for MqttString {
     }
 }
 
+impl PartialEq<String> for MqttString {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<MqttString> for String {
+    fn eq(&self, other: &MqttString) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 impl PartialEq<MqttString> for str {
     fn eq(&self, other: &MqttString) -> bool {
         self == other.as_str()

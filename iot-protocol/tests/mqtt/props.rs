@@ -1,0 +1,536 @@
+//! Property tests: round trips for generated packets of both versions, streaming at arbitrary
+//! split points, and arbitrary or mutated bytes that must never panic.
+
+use bytes::{Bytes, BytesMut};
+use iot_protocol::mqtt::*;
+use proptest::prelude::*;
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 256,
+        ..ProptestConfig::default()
+    }
+}
+
+fn version() -> impl Strategy<Value = ProtocolVersion> {
+    prop_oneof![Just(ProtocolVersion::V311), Just(ProtocolVersion::V5)]
+}
+
+fn text() -> impl Strategy<Value = MqttString> {
+    "[a-zA-Z0-9 _/é€-]{0,12}".prop_map(MqttString::from)
+}
+
+fn topic_name() -> impl Strategy<Value = MqttString> {
+    "[a-z0-9é$]{1,6}(/[a-z0-9é]{0,6}){0,3}".prop_map(MqttString::from)
+}
+
+fn topic_filter() -> impl Strategy<Value = MqttString> {
+    (
+        prop::collection::vec(prop_oneof!["[a-z0-9]{0,5}", Just("+".to_owned())], 1..4),
+        any::<bool>(),
+    )
+        .prop_map(|(levels, hash)| {
+            let mut f = levels.join("/");
+            if hash {
+                f.push_str("/#");
+            }
+            if f.is_empty() {
+                f.push('#');
+            }
+            MqttString::from(f)
+        })
+}
+
+fn binary() -> impl Strategy<Value = Bytes> {
+    prop::collection::vec(any::<u8>(), 0..40).prop_map(Bytes::from)
+}
+
+fn qos() -> impl Strategy<Value = QoS> {
+    prop_oneof![
+        Just(QoS::AtMostOnce),
+        Just(QoS::AtLeastOnce),
+        Just(QoS::ExactlyOnce)
+    ]
+}
+
+fn nonzero_u16() -> impl Strategy<Value = u16> {
+    1..=u16::MAX
+}
+
+/// Every property with a legal value (or absent); narrowed to a context by [`restrict`].
+fn any_properties() -> impl Strategy<Value = Properties> {
+    let a = (
+        prop::option::of(prop_oneof![
+            Just(PayloadFormat::Unspecified),
+            Just(PayloadFormat::Utf8)
+        ]),
+        prop::option::of(any::<u32>()),
+        prop::option::of(text()),
+        prop::option::of(topic_name()),
+        prop::option::of(binary()),
+        prop::collection::vec(1u32..=268_435_455, 0..3),
+        prop::option::of(any::<u32>()),
+        prop::option::of(text()),
+        prop::option::of(any::<u16>()),
+    );
+    let b = (
+        prop::option::of(text()),
+        prop::option::of(binary()),
+        prop::option::of(any::<bool>()),
+        prop::option::of(any::<u32>()),
+        prop::option::of(any::<bool>()),
+        prop::option::of(text()),
+        prop::option::of(text()),
+        prop::option::of(text()),
+        prop::option::of(nonzero_u16()),
+    );
+    let c = (
+        prop::option::of(any::<u16>()),
+        prop::option::of(nonzero_u16()),
+        prop::option::of(prop_oneof![Just(QoS::AtMostOnce), Just(QoS::AtLeastOnce)]),
+        prop::option::of(any::<bool>()),
+        prop::collection::vec((text(), text()), 0..4),
+        prop::option::of(1u32..),
+        prop::option::of(any::<bool>()),
+        prop::option::of(any::<bool>()),
+        prop::option::of(any::<bool>()),
+    );
+    (a, b, c).prop_map(|(a, b, c)| Properties {
+        payload_format_indicator: a.0,
+        message_expiry_interval: a.1,
+        content_type: a.2,
+        response_topic: a.3,
+        correlation_data: a.4,
+        subscription_identifiers: a.5,
+        session_expiry_interval: a.6,
+        assigned_client_identifier: a.7,
+        server_keep_alive: a.8,
+        authentication_method: b.0,
+        authentication_data: b.1,
+        request_problem_information: b.2,
+        will_delay_interval: b.3,
+        request_response_information: b.4,
+        response_information: b.5,
+        server_reference: b.6,
+        reason_string: b.7,
+        receive_maximum: b.8,
+        topic_alias_maximum: c.0,
+        topic_alias: c.1,
+        maximum_qos: c.2,
+        retain_available: c.3,
+        user_properties: c.4,
+        maximum_packet_size: c.5,
+        wildcard_subscription_available: c.6,
+        subscription_identifier_available: c.7,
+        shared_subscription_available: c.8,
+    })
+}
+
+/// Clears what `context` does not allow (and everything in 3.1.1).
+fn restrict(mut p: Properties, context: PropertyContext, v: ProtocolVersion) -> Properties {
+    if v == ProtocolVersion::V311 {
+        return Properties::new();
+    }
+    let ok = |id: PropertyId| id.allowed_in(context);
+    macro_rules! keep {
+        ($($field:ident: $id:ident),+) => {$(
+            if !ok(PropertyId::$id) {
+                p.$field = Default::default();
+            }
+        )+};
+    }
+    keep!(
+        payload_format_indicator: PayloadFormatIndicator,
+        message_expiry_interval: MessageExpiryInterval,
+        content_type: ContentType,
+        response_topic: ResponseTopic,
+        correlation_data: CorrelationData,
+        subscription_identifiers: SubscriptionIdentifier,
+        session_expiry_interval: SessionExpiryInterval,
+        assigned_client_identifier: AssignedClientIdentifier,
+        server_keep_alive: ServerKeepAlive,
+        authentication_method: AuthenticationMethod,
+        authentication_data: AuthenticationData,
+        request_problem_information: RequestProblemInformation,
+        will_delay_interval: WillDelayInterval,
+        request_response_information: RequestResponseInformation,
+        response_information: ResponseInformation,
+        server_reference: ServerReference,
+        reason_string: ReasonString,
+        receive_maximum: ReceiveMaximum,
+        topic_alias_maximum: TopicAliasMaximum,
+        topic_alias: TopicAlias,
+        maximum_qos: MaximumQoS,
+        retain_available: RetainAvailable,
+        user_properties: UserProperty,
+        maximum_packet_size: MaximumPacketSize,
+        wildcard_subscription_available: WildcardSubscriptionAvailable,
+        subscription_identifier_available: SubscriptionIdentifierAvailable,
+        shared_subscription_available: SharedSubscriptionAvailable
+    );
+    if context == PropertyContext::Packet(PacketType::Subscribe) {
+        p.subscription_identifiers.truncate(1);
+    }
+    p
+}
+
+fn props(t: PacketType, v: ProtocolVersion) -> impl Strategy<Value = Properties> {
+    any_properties().prop_map(move |p| restrict(p, PropertyContext::Packet(t), v))
+}
+
+fn pick<T: Copy + std::fmt::Debug + 'static>(all: &'static [T]) -> impl Strategy<Value = T> {
+    prop::sample::select(all)
+}
+
+/// A legal packet of version `v`.
+fn packet(v: ProtocolVersion) -> BoxedStrategy<Packet> {
+    let v5 = v == ProtocolVersion::V5;
+    let connect = (
+        (any::<bool>(), any::<u16>(), text()),
+        prop::option::of((
+            topic_name(),
+            binary(),
+            qos(),
+            any::<bool>(),
+            any_properties(),
+        )),
+        prop::option::of(text()),
+        prop::option::of(binary()),
+        props(PacketType::Connect, v),
+    )
+        .prop_map(
+            move |((clean_start, keep_alive, client_id), will, username, password, properties)| {
+                // 3.1.1 §3.1.2.9: no password without a user name.
+                let password = if v5 || username.is_some() {
+                    password
+                } else {
+                    None
+                };
+                Packet::from(Connect {
+                    protocol_version: v,
+                    clean_start,
+                    keep_alive,
+                    client_id,
+                    will: will.map(|(topic, payload, qos, retain, p)| Will {
+                        topic,
+                        payload,
+                        qos,
+                        retain,
+                        properties: restrict(p, PropertyContext::Will, v),
+                    }),
+                    username,
+                    password,
+                    properties,
+                })
+            },
+        );
+    let connack_codes: &'static [ConnectReasonCode] = if v5 {
+        ConnectReasonCode::ALL
+    } else {
+        &[
+            ConnectReasonCode::Success,
+            ConnectReasonCode::UnsupportedProtocolVersion,
+            ConnectReasonCode::ClientIdentifierNotValid,
+            ConnectReasonCode::ServerUnavailable,
+            ConnectReasonCode::BadUserNameOrPassword,
+            ConnectReasonCode::NotAuthorized,
+        ]
+    };
+    let connack = (
+        any::<bool>(),
+        pick(connack_codes),
+        props(PacketType::ConnAck, v),
+    )
+        .prop_map(|(sp, reason_code, properties)| {
+            Packet::ConnAck(ConnAck {
+                session_present: sp && reason_code == ConnectReasonCode::Success,
+                reason_code,
+                properties,
+            })
+        });
+    let publish = (
+        (
+            any::<bool>(),
+            qos(),
+            any::<bool>(),
+            topic_name(),
+            nonzero_u16(),
+        ),
+        binary(),
+        props(PacketType::Publish, v),
+    )
+        .prop_map(|((dup, qos, retain, topic, id), payload, properties)| {
+            let zero = qos == QoS::AtMostOnce;
+            Packet::Publish(Publish {
+                dup: dup && !zero,
+                qos,
+                retain,
+                topic,
+                packet_id: if zero { 0 } else { id },
+                properties,
+                payload,
+            })
+        });
+    macro_rules! ack {
+        ($variant:ident, $code:ident) => {
+            (
+                nonzero_u16(),
+                pick($code::ALL),
+                props(PacketType::$variant, v),
+            )
+                .prop_map(move |(packet_id, code, properties)| {
+                    Packet::$variant($variant {
+                        packet_id,
+                        reason_code: if v5 { code } else { $code::Success },
+                        properties,
+                    })
+                })
+        };
+    }
+    let subscribe = (
+        nonzero_u16(),
+        prop::collection::vec(
+            (topic_filter(), qos(), any::<bool>(), any::<bool>(), 0u8..3),
+            1..5,
+        ),
+        props(PacketType::Subscribe, v),
+    )
+        .prop_map(move |(packet_id, subs, properties)| {
+            Packet::Subscribe(Subscribe {
+                packet_id,
+                subscriptions: subs
+                    .into_iter()
+                    .map(|(filter, qos, nl, rap, rh)| Subscription {
+                        filter,
+                        options: SubscriptionOptions {
+                            qos,
+                            no_local: nl && v5,
+                            retain_as_published: rap && v5,
+                            retain_handling: match rh {
+                                _ if !v5 => RetainHandling::SendAtSubscribe,
+                                0 => RetainHandling::SendAtSubscribe,
+                                1 => RetainHandling::SendAtSubscribeIfNew,
+                                _ => RetainHandling::DoNotSend,
+                            },
+                        },
+                    })
+                    .collect(),
+                properties,
+            })
+        });
+    let suback = (
+        nonzero_u16(),
+        prop::collection::vec(pick(SubAckReasonCode::ALL), 1..5),
+        props(PacketType::SubAck, v),
+    )
+        .prop_map(move |(packet_id, codes, properties)| {
+            Packet::SubAck(SubAck {
+                packet_id,
+                reason_codes: codes.into_iter().filter(|c| v5 || c.is_v311()).collect(),
+                properties,
+            })
+        })
+        .prop_filter(
+            "SUBACK needs a code",
+            |p| matches!(p, Packet::SubAck(s) if !s.reason_codes.is_empty()),
+        );
+    let unsubscribe = (
+        nonzero_u16(),
+        prop::collection::vec(topic_filter(), 1..4),
+        props(PacketType::Unsubscribe, v),
+    )
+        .prop_map(|(packet_id, filters, properties)| {
+            Packet::Unsubscribe(Unsubscribe {
+                packet_id,
+                filters,
+                properties,
+            })
+        });
+    let unsuback = (
+        nonzero_u16(),
+        prop::collection::vec(pick(UnsubAckReasonCode::ALL), 1..4),
+        props(PacketType::UnsubAck, v),
+    )
+        .prop_map(move |(packet_id, codes, properties)| {
+            Packet::UnsubAck(UnsubAck {
+                packet_id,
+                reason_codes: if v5 { codes } else { Vec::new() },
+                properties,
+            })
+        });
+    let disconnect = (
+        pick(DisconnectReasonCode::ALL),
+        props(PacketType::Disconnect, v),
+    )
+        .prop_map(move |(code, properties)| {
+            Packet::Disconnect(Disconnect {
+                reason_code: if v5 {
+                    code
+                } else {
+                    DisconnectReasonCode::NormalDisconnection
+                },
+                properties,
+            })
+        });
+    let common = prop_oneof![
+        1 => connect,
+        1 => connack,
+        2 => publish,
+        1 => ack!(PubAck, PubAckReasonCode),
+        1 => ack!(PubRec, PubRecReasonCode),
+        1 => ack!(PubRel, PubRelReasonCode),
+        1 => ack!(PubComp, PubCompReasonCode),
+        1 => subscribe,
+        1 => suback,
+        1 => unsubscribe,
+        1 => unsuback,
+        1 => Just(Packet::PingReq(PingReq)),
+        1 => Just(Packet::PingResp(PingResp)),
+        1 => disconnect,
+    ];
+    if v5 {
+        let auth = (pick(AuthReasonCode::ALL), props(PacketType::Auth, v)).prop_map(
+            |(reason_code, properties)| {
+                Packet::Auth(Auth {
+                    reason_code,
+                    properties,
+                })
+            },
+        );
+        prop_oneof![14 => common, 1 => auth].boxed()
+    } else {
+        common.boxed()
+    }
+}
+
+fn versioned_packets(max: usize) -> impl Strategy<Value = (ProtocolVersion, Vec<Packet>)> {
+    version().prop_flat_map(move |v| (Just(v), prop::collection::vec(packet(v), 1..max)))
+}
+
+fn encode_all(v: ProtocolVersion, packets: &[Packet]) -> BytesMut {
+    let enc = Encoder::new(v);
+    let mut buf = BytesMut::new();
+    for p in packets {
+        let before = buf.len();
+        enc.encode(p, &mut buf).unwrap();
+        assert_eq!(buf.len() - before, enc.encoded_len(p).unwrap());
+    }
+    buf
+}
+
+/// Decodes everything `buf` holds; the CONNECT (if any) is decoded like every other packet.
+fn decode_all(d: &mut Decoder, buf: &mut BytesMut, out: &mut Vec<Packet>) {
+    while let Some(p) = d.decode(buf).unwrap() {
+        out.push(p);
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// decode(encode(p)) == p, for every packet type of both versions.
+    #[test]
+    fn round_trip((v, packets) in versioned_packets(2)) {
+        let p = &packets[0];
+        let mut buf = encode_all(v, std::slice::from_ref(p));
+        let len = buf.len();
+        let mut d = Decoder::with_version(v);
+        d.set_max_packet_size(u32::try_from(len).unwrap());
+        prop_assert_eq!(d.decode(&mut buf), Ok(Some(p.clone())));
+        prop_assert!(buf.is_empty());
+        // One byte under the limit is refused from the header.
+        if len > 2 {
+            let mut d = Decoder::with_version(v);
+            d.set_max_packet_size(u32::try_from(len - 1).unwrap());
+            let again = encode_all(v, std::slice::from_ref(p));
+            let refused = matches!(
+                d.decode(&mut again.clone()),
+                Err(DecodeError::PacketTooLarge { .. })
+            );
+            prop_assert!(refused);
+        }
+    }
+
+    /// A stream cut at arbitrary points decodes to the same packets as the whole stream, and
+    /// a cut never consumes a partial packet.
+    #[test]
+    fn streaming_split_anywhere(
+        (v, packets) in versioned_packets(6),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..8),
+    ) {
+        let whole = encode_all(v, &packets);
+        let mut points: Vec<usize> = cuts.iter().map(|i| i.index(whole.len() + 1)).collect();
+        points.push(whole.len());
+        points.sort_unstable();
+        let mut d = Decoder::with_version(v);
+        let mut buf = BytesMut::new();
+        let mut got = Vec::new();
+        let mut at = 0;
+        for p in points {
+            buf.extend_from_slice(&whole[at..p]);
+            at = p;
+            decode_all(&mut d, &mut buf, &mut got);
+        }
+        prop_assert!(buf.is_empty());
+        prop_assert_eq!(got, packets);
+    }
+
+    /// Arbitrary bytes never panic, and a packet never claims more bytes than were given.
+    #[test]
+    fn arbitrary_bytes_never_panic(
+        bytes in prop::collection::vec(any::<u8>(), 0..300),
+        v in prop::option::of(version()),
+    ) {
+        check_input(&bytes, v);
+    }
+
+    /// Valid packets with one byte changed, inserted or removed: never a panic, and whatever
+    /// still decodes re-encodes to a packet that decodes the same.
+    #[test]
+    fn mutated_packets_never_panic(
+        (v, packets) in versioned_packets(3),
+        at in any::<prop::sample::Index>(),
+        byte in any::<u8>(),
+        op in 0u8..3,
+    ) {
+        let mut bytes = encode_all(v, &packets).to_vec();
+        let i = at.index(bytes.len());
+        match op {
+            0 => bytes[i] = byte,
+            1 => bytes.insert(i, byte),
+            _ => { bytes.remove(i); }
+        }
+        check_input(&bytes, Some(v));
+    }
+}
+
+fn check_input(bytes: &[u8], v: Option<ProtocolVersion>) {
+    let mut d = match v {
+        Some(v) => Decoder::with_version(v),
+        None => Decoder::new(),
+    };
+    let mut buf = BytesMut::from(bytes);
+    loop {
+        let before = buf.len();
+        match d.decode(&mut buf) {
+            Ok(Some(p)) => {
+                let used = before - buf.len();
+                assert!(used >= 2 && used <= before);
+                // What decodes is legal: it re-encodes, no larger, and decodes the same.
+                let ver = d.protocol_version().unwrap();
+                let mut out = BytesMut::new();
+                Encoder::new(ver)
+                    .encode(&p, &mut out)
+                    .unwrap_or_else(|e| panic!("{p:?} decoded but does not encode: {e}"));
+                assert!(out.len() <= used, "{p:?}");
+                let again = Decoder::with_version(ver).decode(&mut out).unwrap();
+                assert_eq!(again, Some(p));
+            }
+            Ok(None) => {
+                assert_eq!(buf.len(), before, "Ok(None) consumed bytes");
+                break;
+            }
+            Err(_) => break,
+        }
+    }
+}
