@@ -193,6 +193,12 @@ proptest! {
             s.poll_transmit(now, &mut out);
             s.handle_timeout(now);
             while s.poll_event().is_some() {}
+            s.poll_transmit(now, &mut out);
+            // Whatever the input, what the session sends is legal MQTT 5.
+            let mut d = iot_protocol::mqtt::Decoder::with_version(ProtocolVersion::V5);
+            while !out.is_empty() {
+                prop_assert!(matches!(d.decode(&mut out), Ok(Some(_))));
+            }
         }
     }
 
@@ -205,6 +211,8 @@ proptest! {
         let mut buf = BytesMut::new();
         buf.extend_from_slice(&[0x20, 0x03, 0x00, 0x00, 0x00]); // CONNACK v5, no properties
         c.handle_bytes(Instant::from_millis(1), &mut buf);
+        // Learns the version from the CONNECT the client sends first.
+        let mut d = iot_protocol::mqtt::Decoder::new();
         for (i, ch) in chunks.iter().enumerate() {
             let now = Instant::from_millis(2 + i as u64);
             buf.extend_from_slice(ch);
@@ -212,6 +220,10 @@ proptest! {
             c.poll_transmit(now, &mut out);
             c.handle_timeout(now);
             while c.poll_event().is_some() {}
+            c.poll_transmit(now, &mut out);
+            while !out.is_empty() {
+                prop_assert!(matches!(d.decode(&mut out), Ok(Some(_))));
+            }
         }
     }
 }

@@ -195,7 +195,12 @@ impl ClientSession {
     pub fn new(config: ClientConfig) -> Self {
         let mut core = Core::new(config.version);
         core.client_id = Box::from(config.client_id.as_str());
-        core.receive_maximum = config.receive_maximum;
+        // 3.1.1 has no Receive Maximum: the server cannot know it, so it is not enforced there.
+        core.receive_maximum = if config.version == ProtocolVersion::V5 {
+            config.receive_maximum
+        } else {
+            u16::MAX
+        };
         core.alias_max = config.topic_alias_maximum;
         core.max_queued = u32::try_from(config.max_queued).unwrap_or(u32::MAX);
         core.send_quota_max = config.max_inflight;

@@ -24,6 +24,10 @@
 //! When the timer fires, call `handle_timeout(now)` and repeat the three steps. After
 //! [`Event::Closed`], flush `poll_transmit` once more and close the socket.
 //!
+//! A server does not process packets that a client pipelined behind its CONNECT until the
+//! caller accepted it (5.0 §3.1.4): they stay in the caller's buffer, so call `handle_bytes`
+//! again after `accept`.
+//!
 //! Time is an [`Instant`]: milliseconds on the caller's monotonic clock.
 //!
 //! # What the sessions do
