@@ -358,6 +358,7 @@ impl ClientSession {
     }
 
     /// Handles one packet received from the server.
+    #[inline]
     pub fn handle_packet(&mut self, now: Instant, packet: Packet) {
         if self.phase == Phase::Idle {
             return;

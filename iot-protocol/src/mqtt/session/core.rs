@@ -208,6 +208,7 @@ impl Core {
 
     // ----- events and control packets -----
 
+    #[inline]
     pub(super) fn event(&mut self, e: Event) {
         self.events.push_back(e);
     }
@@ -496,6 +497,7 @@ impl Core {
 
     /// An incoming PUBLISH: topic alias, Receive Maximum, the QoS 1/2 receiver side
     /// (5.0 §4.3.2, §4.3.3), then an event for the application.
+    #[inline]
     pub(super) fn handle_publish(&mut self, mut p: Publish) -> Result<(), ProtocolError> {
         if let Some(alias) = p.properties.topic_alias.take() {
             // 5.0 §3.3.2.3.4: "A Topic Alias of 0 is not permitted"; a value above the
@@ -542,6 +544,7 @@ impl Core {
         Ok(())
     }
 
+    #[inline]
     fn check_receive_maximum(&self) -> Result<(), ProtocolError> {
         // 5.0 §3.3.4: more than Receive Maximum unacknowledged QoS 1/2 PUBLISH packets is a
         // protocol error (0x93).

@@ -304,6 +304,7 @@ impl ServerSession {
     }
 
     /// Handles one packet received from the client at `now`.
+    #[inline]
     pub fn handle_packet(&mut self, now: Instant, packet: Packet) {
         if self.phase == Phase::Closed {
             return;
@@ -555,6 +556,7 @@ impl ServerSession {
         })));
     }
 
+    #[inline]
     fn on_publish(&mut self, now: Instant, p: Publish) {
         // 5.0 §3.2.2.3.4: a QoS above the announced Maximum QoS is answered with DISCONNECT
         // 0x9B; 3.1.1 has no such limit on the wire.
