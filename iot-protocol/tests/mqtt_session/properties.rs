@@ -227,3 +227,116 @@ proptest! {
         }
     }
 }
+
+fn message_strategy() -> impl Strategy<Value = Message> {
+    (
+        "[a-z]{1,8}(/[a-z0-9]{1,8}){0,3}",
+        proptest::collection::vec(any::<u8>(), 0..40),
+        0u8..3,
+        any::<bool>(),
+        proptest::option::of(1u32..100_000),
+        proptest::option::of("[a-z/]{1,12}"),
+    )
+        .prop_map(|(topic, payload, q, retain, expiry, content_type)| {
+            let mut m = Message::new(topic.as_str(), payload, qos(q)).with_retain(retain);
+            if let Some(e) = expiry {
+                m = m.with_expiry_interval(e);
+            }
+            if let Some(ct) = content_type {
+                m.properties
+                    .get_or_insert_with(Default::default)
+                    .content_type = Some(ct.as_str().into());
+            }
+            m
+        })
+}
+
+fn state_strategy() -> impl Strategy<Value = iot_protocol::mqtt::session::SessionState> {
+    use iot_protocol::mqtt::session::{OutgoingMessage, SessionState, StoredSubscription};
+    use iot_protocol::mqtt::{RetainHandling, SubscriptionOptions};
+    (
+        "[a-z0-9-]{0,20}",
+        any::<u16>(),
+        proptest::collection::vec(
+            (
+                "([a-z]{1,6}|\\+)(/([a-z]{1,6}|\\+)){0,3}(/#)?",
+                0u8..3,
+                any::<bool>(),
+                0u8..3,
+                any::<u32>(),
+            ),
+            0..6,
+        ),
+        proptest::collection::vec(1u16.., 0..6),
+        proptest::collection::vec((1u16.., any::<bool>(), message_strategy()), 0..5),
+        proptest::collection::vec(message_strategy(), 0..5),
+    )
+        .prop_map(
+            |(client_id, next, subs, incoming, outgoing, queued)| SessionState {
+                client_id,
+                next_packet_id: next,
+                subscriptions: subs
+                    .into_iter()
+                    .map(|(f, q, nl, rh, id)| StoredSubscription {
+                        filter: f.into_boxed_str(),
+                        options: SubscriptionOptions {
+                            qos: qos(q),
+                            no_local: nl,
+                            retain_as_published: !nl,
+                            retain_handling: match rh {
+                                0 => RetainHandling::SendAtSubscribe,
+                                1 => RetainHandling::SendAtSubscribeIfNew,
+                                _ => RetainHandling::DoNotSend,
+                            },
+                        },
+                        identifier: std::num::NonZeroU32::new(id),
+                    })
+                    .collect(),
+                incoming_qos2: incoming,
+                outgoing: outgoing
+                    .into_iter()
+                    .map(|(id, released, mut message)| {
+                        if message.qos == QoS::AtMostOnce {
+                            message.qos = QoS::AtLeastOnce;
+                        }
+                        OutgoingMessage {
+                            packet_id: id,
+                            released,
+                            message,
+                        }
+                    })
+                    .collect(),
+                queued,
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn session_state_bytes_round_trip(state in state_strategy()) {
+        let stored = state.to_bytes().unwrap();
+        let back = iot_protocol::mqtt::session::SessionState::from_bytes(&stored).unwrap();
+        prop_assert_eq!(back, state);
+    }
+
+    #[test]
+    fn session_state_from_arbitrary_bytes_never_panics(
+        bytes in proptest::collection::vec(any::<u8>(), 0..200)
+    ) {
+        let mut with_magic = b"IOTS\x01".to_vec();
+        with_magic.extend_from_slice(&bytes);
+        let _ = iot_protocol::mqtt::session::SessionState::from_bytes(&Bytes::from(bytes));
+        let _ = iot_protocol::mqtt::session::SessionState::from_bytes(&Bytes::from(with_magic));
+    }
+
+    #[test]
+    fn truncated_state_is_an_error(state in state_strategy(), cut in any::<prop::sample::Index>()) {
+        let stored = state.to_bytes().unwrap();
+        let n = cut.index(stored.len());
+        prop_assert!(
+            iot_protocol::mqtt::session::SessionState::from_bytes(&stored.slice(..n)).is_err()
+        );
+    }
+}

@@ -869,7 +869,9 @@ fn session_state_survives_a_server_restart() {
     // "Restart": a clock with another epoch, a fresh server, the state from storage.
     pair.old_servers.clear();
     pair.server = ServerSession::new(&pair.server_config.clone(), pair.now);
-    pair.stored = Some(exported.clone());
+    // Through storage: the binary form, as a server would write it to disk.
+    let stored = exported.to_bytes().unwrap();
+    pair.stored = Some(SessionState::from_bytes(&stored).unwrap());
     pair.now = Instant::from_millis(5);
     pair.advance(Duration::from_secs(30));
     pair.reconnect_after_restart();

@@ -155,3 +155,35 @@ pub enum SessionError {
     #[error("cannot encode: {0}")]
     Encode(EncodeError),
 }
+
+/// Why stored bytes are not a session state written by
+/// [`SessionState::to_bytes`](super::SessionState::to_bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum PersistError {
+    /// The bytes do not start with the `IOTS` magic.
+    #[error("not a stored MQTT session (bad magic)")]
+    BadMagic,
+    /// A format version this build does not read.
+    #[error("stored session format {0} is not supported")]
+    UnsupportedFormat(u8),
+    /// The bytes end in the middle of a field.
+    #[error("stored session is truncated")]
+    Truncated,
+    /// Bytes are left after the last field.
+    #[error("stored session has trailing bytes")]
+    TrailingBytes,
+    /// A field holds a value that cannot occur (bad UTF-8, a reserved option bit, an invalid
+    /// topic filter, a packet other than PUBLISH).
+    #[error("stored session holds an invalid value")]
+    Invalid,
+    /// A stored message is not a legal MQTT 5 PUBLISH.
+    #[error("stored message: {0}")]
+    Packet(DecodeError),
+    /// A message cannot be written as a legal MQTT 5 PUBLISH.
+    #[error("cannot store message: {0}")]
+    Encode(EncodeError),
+    /// More than 65 535 entries of a kind (or a string over 65 535 bytes).
+    #[error("too many entries to store")]
+    TooMany,
+}

@@ -44,7 +44,8 @@
 //!   both ways.
 //! - Keep alive: PINGREQ from an idle client, the server closes after 1.5 × Keep Alive.
 //! - [`SessionState`]: subscriptions, messages in flight and queued, exported and restored as a
-//!   plain value; MQTT 5 Message Expiry is honoured while queued.
+//!   plain value, with a compact binary form for storage ([`SessionState::to_bytes`]); MQTT 5
+//!   Message Expiry is honoured while queued.
 //! - The server holds the Will and reports it as [`Event::Will`] after an abnormal close (and
 //!   after the MQTT 5 Will Delay Interval); a normal DISCONNECT drops it.
 //! - Protocol errors close the connection with the MQTT 5 reason code (DISCONNECT or CONNACK)
@@ -98,11 +99,12 @@ mod client;
 mod core;
 mod error;
 mod event;
+mod persist;
 mod server;
 mod state;
 
 pub use client::{ClientConfig, ClientSession};
-pub use error::{ProtocolError, PublishError, SessionError};
+pub use error::{PersistError, ProtocolError, PublishError, SessionError};
 pub use event::{AckOutcome, AuthExchange, Close, DropReason, Event};
 pub use server::{Accept, ServerConfig, ServerSession};
 pub use state::{Instant, Message, OutgoingMessage, SessionState, StoredSubscription};
