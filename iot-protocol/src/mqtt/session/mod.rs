@@ -101,10 +101,12 @@ mod error;
 mod event;
 mod persist;
 mod server;
+mod server_config;
 mod state;
 
 pub use client::{ClientConfig, ClientSession};
 pub use error::{PersistError, ProtocolError, PublishError, SessionError};
 pub use event::{AckOutcome, AuthExchange, Close, DropReason, Event};
-pub use server::{Accept, ServerConfig, ServerSession};
+pub use server::ServerSession;
+pub use server_config::{Accept, ServerConfig};
 pub use state::{Instant, Message, OutgoingMessage, SessionState, StoredSubscription};
