@@ -1229,3 +1229,45 @@ impl Pair {
         self.old_servers.clear();
     }
 }
+
+#[test]
+fn reauthentication() {
+    // 5.0 §4.12.1: the client starts a re-authentication with AUTH 0x19; the server ends it
+    // with AUTH 0x00 and the connection goes on.
+    let mut c = ClientConfig::new(ProtocolVersion::V5, "c");
+    c.authentication(Some("TOKEN".into()), Some(Bytes::from_static(b"t1")));
+    let mut pair = Pair::new(c, ServerConfig::new());
+    pair.connect();
+    assert!(pair.client.is_connected());
+    pair.client
+        .reauthenticate(pair.now, Some(Bytes::from_static(b"t2")))
+        .unwrap();
+    pair.drive();
+    let Some(Event::Auth(a)) = pair.server_events.last().cloned() else {
+        panic!("no AUTH at the server")
+    };
+    assert_eq!(a.reason_code, AuthReasonCode::ReAuthenticate);
+    assert_eq!(a.data.as_deref(), Some(&b"t2"[..]));
+    pair.server.auth_success(pair.now, None).unwrap();
+    pair.drive();
+    assert_eq!(pair.client_events.last(), Some(&Event::Reauthenticated));
+    assert!(pair.client.is_connected() && pair.server.is_connected());
+}
+
+#[test]
+fn packet_above_our_maximum_is_disconnect_0x95() {
+    // 5.0 §3.2.2.3.6: a packet larger than the Maximum Packet Size the server announced is a
+    // protocol error answered with DISCONNECT 0x95; it is refused from its fixed header.
+    let mut s = ServerConfig::new();
+    s.maximum_packet_size(64);
+    let mut pair = Pair::new(ClientConfig::new(ProtocolVersion::V5, "c"), s);
+    pair.connect();
+    // Fixed header of a 200-byte PUBLISH; the body never needs to arrive.
+    let mut buf = bytes::BytesMut::from(&[0x30u8, 0xC8, 0x01][..]);
+    pair.server.handle_bytes(pair.now, &mut buf);
+    pair.drive();
+    assert_eq!(
+        disconnects(&pair, Dir::Down),
+        vec![DisconnectReasonCode::PacketTooLarge]
+    );
+}
