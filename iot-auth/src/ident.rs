@@ -166,6 +166,11 @@ macro_rules! secret_type {
                 Ok(Self(value))
             }
 
+            /// The HMAC key schedule of this secret, done once for repeated signing.
+            pub fn prepare(&self) -> crate::sign::PreparedKey {
+                crate::sign::PreparedKey::new(self.0.as_bytes())
+            }
+
             /// The secret's bytes: the HMAC key, used as is (not decoded).
             pub fn expose(&self) -> &str {
                 &self.0

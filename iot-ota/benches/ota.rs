@@ -59,6 +59,45 @@ fn streaming(c: &mut Criterion) {
         });
     });
     g.finish();
+    interleaved_ratio(&img, &digest);
+}
+
+/// On a shared, noisy machine, separate criterion groups see different load. This measures the
+/// two contenders alternately, round after round, and compares the fastest round of each: the
+/// ratio printed is the one BENCHMARKS.md reports.
+fn interleaved_ratio(img: &[u8], digest: &Digest) {
+    use std::time::{Duration, Instant};
+    let rounds = 40;
+    let (mut raw, mut ours, mut raw_chunked) = (Duration::MAX, Duration::MAX, Duration::MAX);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        black_box(sha2::Sha256::digest(black_box(img)));
+        raw = raw.min(t.elapsed());
+        let t = Instant::now();
+        let mut h = sha2::Sha256::new();
+        for c in black_box(img).chunks(CHUNK) {
+            h.update(c);
+        }
+        black_box(h.finalize());
+        raw_chunked = raw_chunked.min(t.elapsed());
+        let t = Instant::now();
+        let mut v = ImageVerifier::new(img.len() as u64, std::slice::from_ref(digest)).unwrap();
+        for c in black_box(img).chunks(CHUNK) {
+            v.update(c).unwrap();
+        }
+        black_box(v.finish().unwrap());
+        ours = ours.min(t.elapsed());
+    }
+    let gib = |d: Duration| img.len() as f64 / d.as_secs_f64() / f64::from(1u32 << 30);
+    eprintln!(
+        "interleaved best of {rounds}: raw sha2 one pass {:.2} GiB/s, raw sha2 4 KiB chunks {:.2} GiB/s, \
+         ImageVerifier 4 KiB chunks {:.2} GiB/s; ratio vs one pass {:.3}, vs raw chunks {:.3}",
+        gib(raw),
+        gib(raw_chunked),
+        gib(ours),
+        raw.as_secs_f64() / ours.as_secs_f64(),
+        raw_chunked.as_secs_f64() / ours.as_secs_f64(),
+    );
 }
 
 fn manifest() -> Manifest {

@@ -16,8 +16,8 @@
 //!   [`ResumeState`].
 //! - **Vendor adapters** ([`adapters`]): Alibaba upgrade push, inform, progress and
 //!   `thing.ota.firmware.get`; AWS IoT Jobs updates and the FreeRTOS `afr_ota` document; the
-//!   Azure Device Update import manifest. **SUIT** envelopes ([`suit`]) with COSE_Sign1 (ES256,
-//!   EdDSA) verification of the published examples.
+//!   Azure Device Update import manifest. **SUIT** envelopes ([`suit`]): parsing, COSE_Sign1
+//!   (ES256, EdDSA) verification of the published examples, and encoding and signing of our own.
 //! - **Device upgrade state machine** ([`device::UpgradeAgent`]) and **staged rollouts**
 //!   ([`campaign::Campaign`]), both sans-IO: inputs and `now` in, actions and wake-up times out,
 //!   state as plain serde values.

@@ -112,7 +112,8 @@ impl ManifestVerifier {
         self.threshold
     }
 
-    /// Runs every check (see the module docs for the order).
+    /// Runs every check (see the module docs for the order), after the manifest's own
+    /// [`Manifest::validate`].
     ///
     /// # Errors
     /// The first [`VerifyError`] found.
@@ -122,6 +123,7 @@ impl ManifestVerifier {
         installed: &Installed,
         now: UnixMillis,
     ) -> Result<VerifiedManifest, VerifyError> {
+        signed.manifest.validate()?;
         let signed_by = self.check_signatures(signed)?;
         let m = &signed.manifest;
         self.check_policy(m, installed, now)?;

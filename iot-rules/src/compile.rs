@@ -491,6 +491,18 @@ fn check_literal_args(b: &Builtin, args: &[CExpr]) -> Result<(), CompileError> {
                 return bad(format!("unsupported encoding `{a}` (base64)"));
             }
         }
+        "time_to_epoch" => {
+            if let Some(p) = lit(1)
+                && let Err(c) = time::check_pattern(p)
+            {
+                return bad(format!("unsupported letter `{c}` in date pattern `{p}`"));
+            }
+            if let Some(z) = lit(2)
+                && FixedOffset::parse(z).is_none()
+            {
+                return bad(format!("unsupported time zone `{z}`"));
+            }
+        }
         "timestamp" | "timestamp_utc" | "parse_time" => {
             if let Some(p) = lit(0)
                 && let Err(c) = time::check_pattern(p)

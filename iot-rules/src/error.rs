@@ -47,7 +47,10 @@ pub enum ParseErrorKind {
     /// A quoted string or name without its closing quote.
     #[error("unterminated quoted text")]
     UnterminatedString,
-    /// A backslash escape the string syntax does not define.
+    /// A `/* … */` comment without its end.
+    #[error("unterminated comment")]
+    UnterminatedComment,
+    /// A malformed `\uXXXX` escape.
     #[error("invalid escape sequence `\\{0}`")]
     InvalidEscape(char),
     /// A number literal that is not a valid number.

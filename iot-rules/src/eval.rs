@@ -172,6 +172,7 @@ pub(crate) enum Meta {
     Payload,
     ProductKey,
     DeviceName,
+    PubProps,
 }
 
 impl Meta {
@@ -186,6 +187,7 @@ impl Meta {
             "payload" => Meta::Payload,
             "productKey" => Meta::ProductKey,
             "deviceName" => Meta::DeviceName,
+            "pub_props" => Meta::PubProps,
             _ => return None,
         })
     }
@@ -530,6 +532,7 @@ fn meta(m: Meta, env: &Env<'_, '_>) -> Value {
         Meta::Id => s(msg.message_id),
         Meta::ProductKey => s(msg.product_key),
         Meta::DeviceName => s(msg.device_name),
+        Meta::PubProps => msg.properties.cloned().unwrap_or(Value::Undefined),
         Meta::Payload => match std::str::from_utf8(env.msg.payload.raw()) {
             Ok(t) => Value::from(t),
             Err(_) => Value::Bytes(env.msg.payload.raw().to_vec()),

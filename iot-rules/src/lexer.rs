@@ -202,7 +202,7 @@ impl Lexer {
                             None => {
                                 return Err(ParseError {
                                     location: at,
-                                    kind: ParseErrorKind::UnterminatedString,
+                                    kind: ParseErrorKind::UnterminatedComment,
                                 });
                             }
                         }

@@ -36,6 +36,9 @@ pub struct Message<'a> {
     pub qos: Option<u8>,
     /// Device tags for `attribute(key)`.
     pub attributes: Option<AttributeLookup<'a>>,
+    /// MQTT 5 PUBLISH properties as an object (EMQX `pub_props`, for example
+    /// `{"User-Property": {"foo": "bar"}}` read as `pub_props.'User-Property'.foo`).
+    pub properties: Option<&'a Value>,
 }
 
 impl<'a> Message<'a> {
@@ -52,6 +55,7 @@ impl<'a> Message<'a> {
             message_id: None,
             qos: None,
             attributes: None,
+            properties: None,
         }
     }
 
@@ -86,6 +90,12 @@ impl<'a> Message<'a> {
         self
     }
 
+    /// Sets the MQTT 5 PUBLISH properties (EMQX `pub_props`).
+    pub fn with_properties(mut self, properties: &'a Value) -> Self {
+        self.properties = Some(properties);
+        self
+    }
+
     /// Sets the device tag lookup used by `attribute(key)`.
     pub fn with_attributes(mut self, f: AttributeLookup<'a>) -> Self {
         self.attributes = Some(f);
@@ -105,6 +115,7 @@ impl fmt::Debug for Message<'_> {
             .field("message_id", &self.message_id)
             .field("qos", &self.qos)
             .field("attributes", &self.attributes.is_some())
+            .field("properties", &self.properties)
             .finish_non_exhaustive()
     }
 }

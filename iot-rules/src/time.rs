@@ -267,6 +267,139 @@ fn format_inner(pattern: &str, c: Civil, tz: FixedOffset, out: &mut String) -> R
     Ok(())
 }
 
+/// Reads a time written with a Java/Joda-style pattern (the letters [`format`] writes; `E` and
+/// `a` included). Fields not in the pattern default to 1970-01-01 00:00:00.000; without `Z`/`X`
+/// the text is in zone `tz`. `None` if the text does not fit the pattern.
+pub(crate) fn parse(pattern: &str, text: &str, tz: FixedOffset) -> Option<UnixMillis> {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut i, mut j) = (0, 0);
+    let (mut year, mut month, mut day) = (1970_i64, 1_u32, 1_u32);
+    let (mut hour, mut minute, mut second, mut millis) = (0_u32, 0_u32, 0_u32, 0_u32);
+    let mut pm: Option<bool> = None;
+    let mut offset = tz.minutes;
+    let digits = |j: &mut usize, min: usize, max: usize| -> Option<i64> {
+        let start = *j;
+        while *j < t.len() && *j - start < max && t[*j].is_ascii_digit() {
+            *j += 1;
+        }
+        if *j - start < min {
+            return None;
+        }
+        t[start..*j].iter().collect::<String>().parse().ok()
+    };
+    while i < p.len() {
+        let ch = p[i];
+        if ch == '\'' {
+            i += 1;
+            while i < p.len() && p[i] != '\'' {
+                (t.get(j) == Some(&p[i])).then_some(())?;
+                i += 1;
+                j += 1;
+            }
+            i += 1;
+            continue;
+        }
+        if !ch.is_ascii_alphabetic() {
+            (t.get(j) == Some(&ch)).then_some(())?;
+            i += 1;
+            j += 1;
+            continue;
+        }
+        let mut n = 1;
+        while p.get(i + n) == Some(&ch) {
+            n += 1;
+        }
+        i += n;
+        let small = |v: i64| u32::try_from(v).ok();
+        match (ch, n) {
+            // Two-digit years as POSIX strptime reads them: 69–99 are 1969–1999, 00–68 2000–2068.
+            ('y', 2) => {
+                let y = digits(&mut j, 2, 2)?;
+                year = if y >= 69 { 1900 + y } else { 2000 + y };
+            }
+            ('y', _) => year = digits(&mut j, n.min(4), 9)?,
+            ('M', 1 | 2) => month = small(digits(&mut j, n, 2)?)?,
+            ('M', _) => {
+                let word: String = t.get(j..j + 3)?.iter().collect();
+                let m = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(&word))?;
+                month = u32::try_from(m).ok()? + 1;
+                j += 3;
+            }
+            ('d', 1 | 2) => day = small(digits(&mut j, n, 2)?)?,
+            ('H', 1 | 2) | ('h', 1 | 2) => hour = small(digits(&mut j, n, 2)?)?,
+            ('m', 1 | 2) => minute = small(digits(&mut j, n, 2)?)?,
+            ('s', 1 | 2) => second = small(digits(&mut j, n, 2)?)?,
+            ('S', 1..=3) => {
+                let v = small(digits(&mut j, n, n)?)?;
+                millis = v * 10_u32.pow(u32::try_from(3 - n).ok()?);
+            }
+            ('a', _) => {
+                let word: String = t.get(j..j + 2)?.iter().collect();
+                pm = Some(match word.to_ascii_uppercase().as_str() {
+                    "AM" => false,
+                    "PM" => true,
+                    _ => return None,
+                });
+                j += 2;
+            }
+            ('E', _) => {
+                let word: String = t.get(j..j + 3)?.iter().collect();
+                DAYS.iter()
+                    .any(|d| d.eq_ignore_ascii_case(&word))
+                    .then_some(())?;
+                j += 3;
+            }
+            ('Z' | 'X', _) => {
+                if t.get(j) == Some(&'Z') {
+                    offset = 0;
+                    j += 1;
+                } else {
+                    let sign = match t.get(j)? {
+                        '+' => 1,
+                        '-' => -1,
+                        _ => return None,
+                    };
+                    j += 1;
+                    let h = digits(&mut j, 2, 2)?;
+                    if t.get(j) == Some(&':') {
+                        j += 1;
+                    }
+                    let m = digits(&mut j, 2, 2)?;
+                    offset = i32::try_from(sign * (h * 60 + m)).ok()?;
+                }
+            }
+            _ => return None,
+        }
+    }
+    if j != t.len() {
+        return None;
+    }
+    if let Some(pm) = pm {
+        if !(1..=12).contains(&hour) {
+            return None;
+        }
+        hour = hour % 12 + if pm { 12 } else { 0 };
+    }
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let local = days_from_civil(year, month, day)
+        .checked_mul(86_400_000)?
+        .checked_add(i64::from(
+            ((hour * 60 + minute) * 60 + second) * 1000 + millis,
+        ))?;
+    local
+        .checked_sub(i64::from(offset) * 60_000)
+        .map(UnixMillis)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +432,30 @@ mod tests {
             "Fri, 31 Aug 18 03 PM +0800"
         );
         assert_eq!(format("Q", t, sh), Err('Q'));
+    }
+
+    #[test]
+    fn parses_what_it_formats() {
+        let sh = FixedOffset::parse("Asia/Shanghai").unwrap();
+        for p in [
+            "yyyy-MM-dd HH:mm:ss.SSS",
+            "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+            "EEE, d MMM yyyy hh:mm:ss a Z",
+            "yyMMddHHmmss",
+        ] {
+            for ms in [0_i64, 1_535_700_748_205, 951_782_400_000, 4_102_444_799_000] {
+                if p.starts_with("yyMM") && ms > 3_000_000_000_000 {
+                    continue; // two-digit years stop at 2068
+                }
+                let ms = if p.contains('S') { ms } else { ms - ms % 1000 };
+                let text = format(p, UnixMillis(ms), sh).unwrap();
+                assert_eq!(parse(p, &text, sh), Some(UnixMillis(ms)), "{p} {text}");
+            }
+        }
+        assert_eq!(parse("yyyy-MM-dd", "2018-02-30", sh), None);
+        assert_eq!(parse("yyyy-MM-dd", "2018-02-3", sh), None);
+        assert_eq!(parse("yyyy-MM-dd", "2018-02-03x", sh), None);
+        assert_eq!(parse("HH:mm", "24:00", sh), None);
     }
 
     #[test]

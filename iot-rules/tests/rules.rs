@@ -101,6 +101,10 @@ fn statement_vectors() {
         msg.product_key = s("product_key");
         msg.device_name = s("device_name");
         msg.message_id = s("message_id");
+        let props = v
+            .get("properties")
+            .map(|p| Value::from_json_slice(p.as_str().unwrap().as_bytes()).unwrap());
+        msg.properties = props.as_ref();
         let got: Vec<String> = rule
             .evaluate(&msg)
             .iter()
@@ -237,6 +241,15 @@ fn parse_errors_are_located() {
     }
     let e = iot_rules::parse("SELECT 'abc FROM 't'", Dialect::Aws).unwrap_err();
     assert_eq!(e.kind, ParseErrorKind::UnterminatedString);
+    let e = iot_rules::parse("SELECT a /* note\n FROM 't'", Dialect::Aws).unwrap_err();
+    assert_eq!(
+        (e.kind, e.location.column),
+        (ParseErrorKind::UnterminatedComment, 10)
+    );
+    let e = iot_rules::parse("SELECT '\\u12' FROM 't'", Dialect::Aws).unwrap_err();
+    assert_eq!(e.kind, ParseErrorKind::InvalidEscape('u'));
+    let ok = iot_rules::parse("SELECT a -- trailing\n, b /* x */ FROM 't'", Dialect::Aws).unwrap();
+    assert_eq!(ok.to_string(), "SELECT a, b FROM 't'");
     let e = iot_rules::parse("SELECT a FROM 'a/#/b'", Dialect::Aws).unwrap_err();
     assert!(
         matches!(e.kind, ParseErrorKind::InvalidTopicFilter { .. }),

@@ -49,6 +49,29 @@ fn patch(flip: bool) -> Vec<u8> {
     serde_json::to_vec(&request).unwrap()
 }
 
+/// The delta as a plain implementation would write it: desired values absent from or
+/// different in reported, objects compared key by key.
+fn naive_delta(desired: &Value, reported: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    if let Value::Object(d) = desired {
+        for (k, dv) in d {
+            match (dv, reported.get(k)) {
+                (Value::Object(_), Some(rv @ Value::Object(_))) => {
+                    let sub = naive_delta(dv, rv);
+                    if sub.as_object().is_some_and(|m| !m.is_empty()) {
+                        out.insert(k.clone(), sub);
+                    }
+                }
+                (dv, Some(rv)) if dv == rv => {}
+                (dv, _) => {
+                    out.insert(k.clone(), dv.clone());
+                }
+            }
+        }
+    }
+    Value::Object(out)
+}
+
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
     let mut f = std::pin::pin!(f);
     let mut cx = Context::from_waker(Waker::noop());
@@ -133,6 +156,24 @@ fn bench(c: &mut Criterion) {
             ))
             .unwrap();
             black_box(out)
+        });
+    });
+
+    // Peer: the json-patch crate's RFC 7396 merge on a plain `Value` document plus a naive
+    // recursive delta, serializing the same two messages. No metadata, versions or limits.
+    let mut plain = json!({"desired": desired, "reported": reported});
+    group.bench_function("peer: json_patch::merge + naive delta", |b| {
+        b.iter(|| {
+            flip = !flip;
+            let request: Value =
+                serde_json::from_slice(black_box(&patches[usize::from(flip)])).unwrap();
+            let patch = &request["state"]["desired"];
+            json_patch::merge(&mut plain["desired"], patch);
+            let delta = naive_delta(&plain["desired"], &plain["reported"]);
+            let accepted =
+                serde_json::to_vec(&json!({"state": request["state"], "version": 1})).unwrap();
+            let delta = serde_json::to_vec(&json!({"state": delta, "version": 1})).unwrap();
+            black_box((accepted, delta))
         });
     });
 

@@ -31,7 +31,8 @@ use std::collections::VecDeque;
 use serde_json::Value;
 
 use crate::azure;
-use crate::document::{Object, delta};
+use crate::delta::delta;
+use crate::document::Object;
 use crate::error::{ShadowError, SyncError, TopicError};
 use crate::message::{Outgoing, obj};
 use crate::time::EpochMillis;
@@ -123,6 +124,17 @@ pub struct DeviceSync {
     request_timeout_ms: u64,
     error_key: String,
     error_reported: bool,
+    pnp_acks: bool,
+}
+
+/// A Plug and Play writable-property acknowledgement: `{"value", "ac", "ad", "av"}`.
+fn pnp_ack(value: &Value, status: u16, description: &str, version: u64) -> Value {
+    obj([
+        ("value", value.clone()),
+        ("ac", Value::from(status)),
+        ("ad", Value::from(description)),
+        ("av", Value::from(version)),
+    ])
 }
 
 impl DeviceSync {
@@ -141,7 +153,16 @@ impl DeviceSync {
             request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
             error_key: "syncError".into(),
             error_reported: false,
+            pnp_acks: false,
         }
+    }
+
+    /// Azure only: report successes as IoT Plug and Play acknowledgements
+    /// (`{"<property>": {"value": …, "ac": 200, "ad": "completed", "av": <desired $version>}}`)
+    /// instead of plain values. Failures are always acknowledged that way on Azure.
+    pub fn set_plug_and_play_acks(&mut self, acks: bool) -> &mut Self {
+        self.pnp_acks = acks;
+        self
     }
 
     /// Sets how long to wait for a GET response before asking again.
@@ -505,7 +526,16 @@ impl DeviceSync {
                     }
                     let doc = parse_json(payload)?;
                     let mut desired = section_without_system(doc.get("desired"));
-                    let reported = section_without_system(doc.get("reported"));
+                    let mut reported = section_without_system(doc.get("reported"));
+                    if self.pnp_acks {
+                        // Compare desired with the acknowledged values, not the ack objects.
+                        for v in reported.values_mut() {
+                            let acked = v.get("ac").is_some().then(|| v.get("value")).flatten();
+                            if let Some(value) = acked.cloned() {
+                                *v = value;
+                            }
+                        }
+                    }
                     let version = doc
                         .get("desired")
                         .and_then(|d| d.get("$version"))
@@ -578,7 +608,14 @@ impl DeviceSync {
     }
 
     fn report_success(&mut self, version: u64, reported: &Object) {
-        let mut reported = reported.clone();
+        let mut reported = if self.pnp_acks && matches!(self.endpoint, Endpoint::Azure) {
+            reported
+                .iter()
+                .map(|(k, v)| (k.clone(), pnp_ack(v, 200, "completed", version)))
+                .collect()
+        } else {
+            reported.clone()
+        };
         if self.error_reported && !matches!(self.endpoint, Endpoint::Azure) {
             reported.insert(self.error_key.clone(), Value::Null);
         }
@@ -590,15 +627,7 @@ impl DeviceSync {
         let reported = match self.endpoint {
             Endpoint::Azure => changes
                 .iter()
-                .map(|(k, v)| {
-                    let ack = obj([
-                        ("value", v.clone()),
-                        ("ac", Value::from(500)),
-                        ("ad", Value::from(message)),
-                        ("av", Value::from(version)),
-                    ]);
-                    (k.clone(), ack)
-                })
+                .map(|(k, v)| (k.clone(), pnp_ack(v, 500, message, version)))
                 .collect(),
             _ => Object::from_iter([(
                 self.error_key.clone(),

@@ -1,14 +1,14 @@
 //! The shadow document: state sections, per-leaf metadata, versions, and the update, delete and
 //! delta operations that every dialect shares.
 
-use std::collections::BTreeMap;
-
-use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
+use crate::delta::{delta, delta_touched};
 use crate::dialect::{Dialect, SizeScope, VersionRule};
 use crate::error::ShadowError;
-use crate::json::{self, PatchRules, json_eq};
+use crate::json::{self, PatchRules};
+use crate::metadata::{Meta, render_meta};
+pub use crate::metadata::{MetaStyle, MetaView, stamp_patch};
 use crate::time::EpochMillis;
 
 /// A JSON object, the type of `desired`, `reported` and delta sections.
@@ -104,41 +104,6 @@ pub struct UpdateOutcome {
     pub reported_changed: bool,
     /// Whether the update was an Alibaba `version: -1` reset.
     pub reset: bool,
-}
-
-/// How metadata is rendered.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetaStyle {
-    /// AWS and Alibaba: each leaf becomes `{"timestamp": <epoch seconds>}`.
-    Timestamp,
-    /// Azure: every level carries `$lastUpdated` (ISO-8601), and `$lastUpdatedVersion` when
-    /// `versions` is set (desired side).
-    Azure {
-        /// Whether to add `$lastUpdatedVersion`.
-        versions: bool,
-    },
-}
-
-/// Per-node metadata, mirroring the state tree. Stored as `{"t": ms, "v": version, "c": {…}}`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-struct Meta {
-    #[serde(rename = "t")]
-    updated: EpochMillis,
-    #[serde(rename = "v")]
-    version: u64,
-    #[serde(rename = "c", default, skip_serializing_if = "BTreeMap::is_empty")]
-    children: BTreeMap<String, Meta>,
-}
-
-impl Meta {
-    fn leaf(now: EpochMillis, version: u64) -> Self {
-        Self {
-            updated: now,
-            version,
-            children: BTreeMap::new(),
-        }
-    }
 }
 
 /// Sizes of the two sections under one rule, remembered between updates so that an update only
@@ -671,200 +636,4 @@ fn merge_with_meta(
             }
         }
     }
-}
-
-/// The delta of `desired` against `reported` by AWS's rules.
-#[must_use]
-pub fn delta(desired: &Object, reported: Option<&Object>) -> Object {
-    let mut out = Object::new();
-    for (key, dv) in desired {
-        if let Some(v) = delta_entry(dv, reported.and_then(|r| r.get(key))) {
-            out.insert(key.clone(), v);
-        }
-    }
-    out
-}
-
-fn delta_entry(desired: &Value, reported: Option<&Value>) -> Option<Value> {
-    match (desired, reported) {
-        (Value::Object(d), Some(Value::Object(r))) => {
-            let sub = delta(d, Some(r));
-            (!sub.is_empty()).then_some(Value::Object(sub))
-        }
-        (d, Some(r)) if json_eq(d, r) => None,
-        (d, _) => Some(d.clone()),
-    }
-}
-
-fn delta_touched(
-    desired: &Object,
-    reported: Option<&Object>,
-    dp: Option<&Object>,
-    rp: Option<&Object>,
-    out: &mut Object,
-) {
-    let mut visit = |key: &String| {
-        let Some(dv) = desired.get(key) else {
-            return;
-        };
-        let rv = reported.and_then(|r| r.get(key));
-        let dpk = dp.and_then(|p| p.get(key));
-        let rpk = rp.and_then(|p| p.get(key));
-        let whole = dpk.is_some_and(|v| !v.is_object()) || rpk.is_some_and(|v| !v.is_object());
-        let entry = match (dv, rv) {
-            (Value::Object(d), Some(Value::Object(r))) if !whole => {
-                let mut sub = Object::new();
-                delta_touched(
-                    d,
-                    Some(r),
-                    dpk.and_then(Value::as_object),
-                    rpk.and_then(Value::as_object),
-                    &mut sub,
-                );
-                (!sub.is_empty()).then_some(Value::Object(sub))
-            }
-            _ => delta_entry(dv, rv),
-        };
-        if let Some(v) = entry {
-            out.insert(key.clone(), v);
-        }
-    };
-    if let Some(dp) = dp {
-        dp.keys().for_each(&mut visit);
-    }
-    if let Some(rp) = rp {
-        rp.keys()
-            .filter(|k| dp.is_none_or(|d| !d.contains_key(*k)))
-            .for_each(&mut visit);
-    }
-}
-
-fn render_meta(state: &Object, meta: &Meta, style: MetaStyle) -> Value {
-    let mut out = Object::new();
-    if let MetaStyle::Azure { versions } = style {
-        add_azure_stamp(&mut out, meta, versions);
-    }
-    for (key, value) in state {
-        let fallback;
-        let child = match meta.children.get(key) {
-            Some(c) => c,
-            None => {
-                fallback = Meta::leaf(meta.updated, meta.version);
-                &fallback
-            }
-        };
-        let rendered = match (value, style) {
-            (Value::Object(sub), _) => render_meta(sub, child, style),
-            (_, MetaStyle::Timestamp) => timestamp_leaf(child.updated),
-            (_, MetaStyle::Azure { versions }) => {
-                let mut leaf = Object::new();
-                add_azure_stamp(&mut leaf, child, versions);
-                Value::Object(leaf)
-            }
-        };
-        out.insert(key.clone(), rendered);
-    }
-    Value::Object(out)
-}
-
-/// Section metadata, serialized on the fly (see [`ShadowDocument::metadata_view`]).
-#[derive(Debug, Clone, Copy)]
-pub struct MetaView<'a> {
-    state: &'a Object,
-    meta: &'a Meta,
-    style: MetaStyle,
-}
-
-struct Leaf<'a> {
-    meta: &'a Meta,
-    style: MetaStyle,
-}
-
-impl Serialize for Leaf<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        match self.style {
-            MetaStyle::Timestamp => {
-                map.serialize_entry("timestamp", &self.meta.updated.as_secs())?
-            }
-            MetaStyle::Azure { versions } => {
-                map.serialize_entry("$lastUpdated", &self.meta.updated.to_azure_string())?;
-                if versions {
-                    map.serialize_entry("$lastUpdatedVersion", &self.meta.version)?;
-                }
-            }
-        }
-        map.end()
-    }
-}
-
-impl Serialize for MetaView<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let MetaStyle::Azure { versions } = self.style {
-            map.serialize_entry("$lastUpdated", &self.meta.updated.to_azure_string())?;
-            if versions {
-                map.serialize_entry("$lastUpdatedVersion", &self.meta.version)?;
-            }
-        }
-        for (key, value) in self.state {
-            let fallback;
-            let child = match self.meta.children.get(key) {
-                Some(c) => c,
-                None => {
-                    fallback = Meta::leaf(self.meta.updated, self.meta.version);
-                    &fallback
-                }
-            };
-            match value {
-                Value::Object(sub) => map.serialize_entry(
-                    key,
-                    &MetaView {
-                        state: sub,
-                        meta: child,
-                        style: self.style,
-                    },
-                )?,
-                _ => map.serialize_entry(
-                    key,
-                    &Leaf {
-                        meta: child,
-                        style: self.style,
-                    },
-                )?,
-            }
-        }
-        map.end()
-    }
-}
-
-fn add_azure_stamp(out: &mut Object, meta: &Meta, versions: bool) {
-    out.insert(
-        "$lastUpdated".into(),
-        Value::String(meta.updated.to_azure_string()),
-    );
-    if versions {
-        out.insert("$lastUpdatedVersion".into(), Value::from(meta.version));
-    }
-}
-
-fn timestamp_leaf(at: EpochMillis) -> Value {
-    let mut leaf = Object::new();
-    leaf.insert("timestamp".into(), Value::from(at.as_secs()));
-    Value::Object(leaf)
-}
-
-/// Metadata for a request patch, every leaf (deletions included) stamped with `at`: the
-/// `metadata` of an AWS `/update/accepted` document.
-#[must_use]
-pub fn stamp_patch(patch: &Object, at: EpochMillis) -> Value {
-    let mut out = Object::new();
-    for (key, value) in patch {
-        let v = match value {
-            Value::Object(sub) => stamp_patch(sub, at),
-            _ => timestamp_leaf(at),
-        };
-        out.insert(key.clone(), v);
-    }
-    Value::Object(out)
 }

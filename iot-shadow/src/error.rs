@@ -13,7 +13,7 @@ use thiserror::Error;
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum ShadowError {
-    /// The payload is not valid JSON (or not valid UTF-8).
+    /// The payload is not valid JSON.
     #[error("invalid JSON at line {line}, column {column}")]
     InvalidJson {
         /// 1-based line of the first error, as serde_json reports it (0 at end of input).
@@ -21,6 +21,9 @@ pub enum ShadowError {
         /// 1-based column of the first error.
         column: usize,
     },
+    /// The payload is not UTF-8 (AWS: 415).
+    #[error("unsupported encoding: the payload is not UTF-8")]
+    UnsupportedEncoding,
     /// The payload is empty, or an empty JSON object where a request was expected.
     #[error("empty request")]
     EmptyRequest,
@@ -316,6 +319,7 @@ impl ShadowError {
             }
             Self::NotFound => AwsErrorCode::NotFound,
             Self::Internal => AwsErrorCode::InternalServerError,
+            Self::UnsupportedEncoding => AwsErrorCode::UnsupportedMediaType,
             _ => AwsErrorCode::BadRequest,
         }
     }
@@ -326,6 +330,9 @@ impl ShadowError {
         match self {
             Self::InvalidJson { .. } | Self::EmptyRequest | Self::RequestNotObject => {
                 "Invalid JSON".into()
+            }
+            Self::UnsupportedEncoding => {
+                "Unsupported documented encoding; supported encoding is UTF-8".into()
             }
             Self::MissingState | Self::MissingReported => "Missing required node: state".into(),
             Self::StateNotObject => "State node must be an object".into(),

@@ -56,8 +56,11 @@
 //!
 //! # Decisions where the vendors' documents are silent
 //!
-//! - Depth counts levels below the section object (`{"a":{"b":1}}` has depth 2), as Azure's
-//!   examples do; AWS allows 6, Azure 10. Arrays count as a level.
+//! - Depth counts the objects and arrays nested below the section object (a section
+//!   `{"a":1}` has depth 0, `{"a":{"b":1}}` depth 1), as Microsoft's depth example counts;
+//!   AWS allows 6, Azure 10.
+//! - AWS's 8 KB is the compact JSON of the `desired` object plus that of the `reported` object.
+//! - AWS `{"state": null}` clears both sections (the shadow and its version stay).
 //! - Alibaba: a stale version is 409 (version conflict); a missing or malformed version is
 //!   403. A `version: -1` clears the shadow, resets the version to 0, then applies the request's
 //!   state, if any, at version 0.
@@ -69,20 +72,23 @@
 pub mod alibaba;
 pub mod aws;
 pub mod azure;
+pub mod delta;
 pub mod device;
 pub mod dialect;
 pub mod document;
 pub mod error;
 pub mod json;
 pub mod message;
+mod metadata;
 pub mod service;
 pub mod store;
 pub mod time;
 
+pub use delta::delta;
 pub use device::{DeviceSync, Endpoint, SyncEvent};
 pub use dialect::{Dialect, SizeScope, Vendor, VersionRule};
 pub use document::{
-    MetaStyle, Object, Section, SectionUpdate, ShadowDocument, UpdateOutcome, UpdateRequest, delta,
+    MetaStyle, Object, Section, SectionUpdate, ShadowDocument, UpdateOutcome, UpdateRequest,
 };
 pub use error::{
     AlibabaErrorCode, AwsErrorCode, AzureStatus, ShadowError, StoreError, SyncError, TopicError,

@@ -39,6 +39,9 @@ pub(crate) fn parse_object(payload: &[u8], dialect: &Dialect) -> Result<Object, 
             max: dialect.max_payload(),
         });
     }
+    if core::str::from_utf8(payload).is_err() {
+        return Err(ShadowError::UnsupportedEncoding);
+    }
     if payload.iter().all(u8::is_ascii_whitespace) {
         return Err(ShadowError::EmptyRequest);
     }

@@ -18,7 +18,7 @@ use crate::ident::{
     ClientId, DeviceName, DeviceSecret, ProductKey, ProductSecret, validate_client_id,
     validate_device_name, validate_product_key,
 };
-use crate::sign::{HexCase, SignMethod, Tag, ct_eq, sign_params};
+use crate::sign::{HexCase, PreparedKey, SignMethod, Tag, ct_eq, sign_params};
 use crate::time::UnixMillis;
 
 /// Longest MQTT client id this crate parses (bytes); MQTT itself allows 65535.
@@ -174,28 +174,43 @@ impl<'a> MqttClientId<'a> {
             random: None,
             instance_id: None,
         };
-        let mut offset = 0usize;
         let mut count = 0usize;
-        let mut segments = ext.split(',').peekable();
-        while let Some(seg) = segments.next() {
-            let at = offset;
-            offset += seg.len() + 1;
-            if seg.is_empty() {
+        let mut unknown: [&str; MAX_PARAMS] = [""; MAX_PARAMS];
+        let mut n_unknown = 0usize;
+        let bytes = ext.as_bytes();
+        let mut at = 0usize;
+        while at <= bytes.len() {
+            // One segment: bytes[at..end], `eq` the first '=' in it.
+            let mut end = at;
+            let mut eq = None;
+            while end < bytes.len() && bytes[end] != b',' {
+                if bytes[end] == b'=' && eq.is_none() {
+                    eq = Some(end);
+                }
+                end += 1;
+            }
+            let seg_at = at;
+            at = end + 1;
+            if end == seg_at {
                 // Only a trailing comma (or an empty list) is tolerated.
-                if segments.peek().is_none() {
+                if end == bytes.len() {
                     break;
                 }
-                return Err(ClientIdError::EmptyParameter { at });
+                return Err(ClientIdError::EmptyParameter { at: seg_at });
             }
             count += 1;
             if count > MAX_PARAMS {
                 return Err(ClientIdError::TooManyParameters);
             }
-            let Some((k, v)) = seg.split_once('=') else {
-                return Err(ClientIdError::MalformedParameter { at });
+            let Some(eq) = eq else {
+                return Err(ClientIdError::MalformedParameter { at: seg_at });
+            };
+            // Both cuts are at ASCII bytes, so they are char boundaries.
+            let (Some(k), Some(v)) = (ext.get(seg_at..eq), ext.get(eq + 1..end)) else {
+                return Err(ClientIdError::MalformedParameter { at: seg_at });
             };
             if !valid_param_key(k) || !valid_param_value(v) {
-                return Err(ClientIdError::MalformedParameter { at });
+                return Err(ClientIdError::MalformedParameter { at: seg_at });
             }
             match k {
                 "securemode" => {
@@ -239,12 +254,12 @@ impl<'a> MqttClientId<'a> {
                 }
                 _ => {
                     // Unknown keys: only reject duplicates (bounded by MAX_PARAMS).
-                    let dup = ext[..at]
-                        .split(',')
-                        .filter_map(|p| p.split_once('='))
-                        .any(|(pk, _)| pk == k);
-                    if dup {
+                    if unknown[..n_unknown].contains(&k) {
                         return Err(ClientIdError::DuplicateParameter(KnownParam::Other));
+                    }
+                    if let Some(slot) = unknown.get_mut(n_unknown) {
+                        *slot = k;
+                        n_unknown += 1;
                     }
                 }
             }
@@ -357,6 +372,36 @@ pub fn mqtt_password(
         None => sign_params(
             method,
             key,
+            &[
+                ("clientId", client_id),
+                ("deviceName", device_name),
+                ("productKey", product_key),
+            ],
+        ),
+    }
+}
+
+/// [`mqtt_password`] with a [`PreparedKey`] made from the device secret.
+pub fn mqtt_password_prepared(
+    key: &PreparedKey,
+    method: SignMethod,
+    client_id: &str,
+    device_name: &str,
+    product_key: &str,
+    timestamp: Option<&str>,
+) -> Tag {
+    match timestamp {
+        Some(ts) => key.sign_params(
+            method,
+            &[
+                ("clientId", client_id),
+                ("deviceName", device_name),
+                ("productKey", product_key),
+                ("timestamp", ts),
+            ],
+        ),
+        None => key.sign_params(
+            method,
             &[
                 ("clientId", client_id),
                 ("deviceName", device_name),
@@ -803,6 +848,29 @@ impl SecretConnect<'_> {
         policy.check_timestamp(self.client.timestamp(), now)?;
         let expected = mqtt_password(
             secret,
+            method,
+            self.client.client_id,
+            self.device_name,
+            self.product_key,
+            self.client.timestamp_text(),
+        );
+        check_hex(&expected, self.password, method)
+    }
+
+    /// [`SecretConnect::verify`] with the device secret's [`PreparedKey`] (a platform that
+    /// caches prepared keys saves the HMAC key schedule on every CONNECT).
+    pub fn verify_prepared(
+        &self,
+        key: &PreparedKey,
+        policy: &VerifyPolicy,
+        now: UnixMillis,
+    ) -> Result<(), AuthError> {
+        let method = self.client.sign_method()?;
+        policy.check_method(method)?;
+        policy.check_mode(self.client.secure_mode)?;
+        policy.check_timestamp(self.client.timestamp(), now)?;
+        let expected = mqtt_password_prepared(
+            key,
             method,
             self.client.client_id,
             self.device_name,

@@ -499,6 +499,124 @@ fn index(i: u64, len: usize) -> Result<usize, SuitError> {
         .ok_or(SuitError::Invalid("component index out of range"))
 }
 
+/// What [`encode_manifest`] puts into a SUIT manifest besides the [`Manifest`] itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SuitEncodeOptions {
+    /// `vendor-identifier` (UUIDv5 of the vendor's domain); adds `condition-vendor-identifier`.
+    pub vendor_id: Option<[u8; 16]>,
+    /// `class-identifier`; adds `condition-class-identifier`.
+    pub class_id: Option<[u8; 16]>,
+    /// Add an `invoke` sequence (boot the component after validation).
+    pub invoke: bool,
+}
+
+/// Encodes a [`Manifest`] as a `SUIT_Manifest` (deterministic CBOR): version 1, its sequence
+/// number, one component, a shared sequence that sets vendor/class id, image digest, size and
+/// URI (the first HTTPS or CoAP source) and checks the identifiers, a `validate` sequence with
+/// `condition-image-match`, and optionally `invoke`. Reporting policy 15 (all records).
+///
+/// The component id is the manifest's component split at `/`, each part hex-decoded when it is
+/// hex (the form [`SuitEnvelope::to_manifest`] produces), its UTF-8 bytes otherwise.
+///
+/// # Errors
+/// [`SuitError::Missing`] when the manifest has no SHA-256 or SHA-512 digest.
+pub fn encode_manifest(m: &Manifest, options: &SuitEncodeOptions) -> Result<Vec<u8>, SuitError> {
+    use cbor::{MAJOR_ARRAY, MAJOR_MAP, MAJOR_UINT, write_bstr, write_head, write_int, write_tstr};
+    let digest = m
+        .digest(DigestAlgorithm::Sha256)
+        .or_else(|| m.digest(DigestAlgorithm::Sha512))
+        .ok_or(SuitError::Missing("image-digest"))?;
+    let mut encoded_digest = Vec::with_capacity(digest.value.len() + 4);
+    write_head(&mut encoded_digest, MAJOR_ARRAY, 2);
+    write_int(
+        &mut encoded_digest,
+        if digest.algorithm == DigestAlgorithm::Sha256 {
+            -16
+        } else {
+            -44
+        },
+    );
+    write_bstr(&mut encoded_digest, &digest.value);
+    let uri = m.sources.iter().find_map(|s| match s {
+        Source::Https { url } => Some(url.as_str()),
+        Source::CoapBlockwise { uri } => Some(uri.as_str()),
+        Source::MqttStream { .. } => None,
+    });
+
+    let mut params = Vec::new();
+    let count = 2
+        + u64::from(options.vendor_id.is_some())
+        + u64::from(options.class_id.is_some())
+        + u64::from(uri.is_some());
+    write_head(&mut params, MAJOR_MAP, count);
+    if let Some(v) = &options.vendor_id {
+        write_int(&mut params, 1);
+        write_bstr(&mut params, v);
+    }
+    if let Some(c) = &options.class_id {
+        write_int(&mut params, 2);
+        write_bstr(&mut params, c);
+    }
+    write_int(&mut params, 3);
+    write_bstr(&mut params, &encoded_digest);
+    write_int(&mut params, 14);
+    write_head(&mut params, MAJOR_UINT, m.size);
+    if let Some(u) = uri {
+        write_int(&mut params, 21);
+        write_tstr(&mut params, u);
+    }
+    let conditions = u64::from(options.vendor_id.is_some()) + u64::from(options.class_id.is_some());
+    let mut shared = Vec::new();
+    write_head(&mut shared, MAJOR_ARRAY, 2 + 2 * conditions);
+    write_int(&mut shared, 20);
+    shared.extend_from_slice(&params);
+    if options.vendor_id.is_some() {
+        shared.extend_from_slice(&[0x01, 0x0f]);
+    }
+    if options.class_id.is_some() {
+        shared.extend_from_slice(&[0x02, 0x0f]);
+    }
+
+    let parts: Vec<Vec<u8>> = m
+        .component
+        .split('/')
+        .map(|p| {
+            crate::encoding::hex_decode(p)
+                .filter(|_| !p.is_empty())
+                .unwrap_or_else(|| p.as_bytes().to_vec())
+        })
+        .collect();
+    let mut common = Vec::new();
+    write_head(&mut common, MAJOR_MAP, 2);
+    write_int(&mut common, 2);
+    write_head(&mut common, MAJOR_ARRAY, 1);
+    write_head(&mut common, MAJOR_ARRAY, parts.len() as u64);
+    for p in &parts {
+        write_bstr(&mut common, p);
+    }
+    write_int(&mut common, 4);
+    write_bstr(&mut common, &shared);
+
+    let mut out = Vec::new();
+    write_head(&mut out, MAJOR_MAP, if options.invoke { 5 } else { 4 });
+    write_int(&mut out, 1);
+    write_int(&mut out, 1);
+    write_int(&mut out, 2);
+    write_head(&mut out, MAJOR_UINT, m.sequence);
+    write_int(&mut out, 3);
+    write_bstr(&mut out, &common);
+    // validate: condition-image-match with reporting policy 15.
+    write_int(&mut out, 7);
+    write_bstr(&mut out, &[0x82, 0x03, 0x0f]);
+    if options.invoke {
+        // invoke: directive-invoke with reporting policy 2.
+        write_int(&mut out, 9);
+        write_bstr(&mut out, &[0x82, 0x17, 0x02]);
+    }
+    Ok(out)
+}
+
 /// Builds a signed envelope around an encoded `SUIT_Manifest` (SHA-256 digest, one COSE_Sign1
 /// with ES256 or EdDSA according to the key), as a build server would.
 #[must_use]

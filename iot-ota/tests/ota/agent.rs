@@ -118,6 +118,10 @@ fn happy_path_reports_progress_then_the_new_version() {
     };
     assert_eq!(r.status, UpgradeStatus::Succeeded);
     assert_eq!(r.aws_status().as_str(), "SUCCEEDED");
+    let update = r.aws_update();
+    assert_eq!(update.status_details["version"], "2.0.0");
+    let wire = iot_ota::adapters::aws::UpdateJobExecution::parse(&update.to_json(), 4096).unwrap();
+    assert_eq!(wire, update);
     let (progress, inform) =
         r.alibaba_messages(iot_ota::adapters::alibaba::MessageId::Text("9".into()));
     assert_eq!(progress.step.code(), 100);
@@ -532,4 +536,35 @@ fn the_property_reaches_success() {
         total += drive(events).unwrap();
     }
     assert!(total > 0, "no random run reached a confirmed upgrade");
+}
+
+#[test]
+fn a_stalled_download_is_retried_from_where_it_stopped() {
+    let img = image(5000, 1);
+    let mut a = agent(); // default stall timeout: 60 s
+    a.handle_manifest(t(0), &signed(&img, 2, "2.0.0"));
+    drain(&mut a);
+    assert_eq!(a.poll_timeout(), Some(t(60_000)));
+    a.handle_chunk(t(1_000), 0, &img[..1000]).unwrap();
+    drain(&mut a);
+    assert_eq!(
+        a.poll_timeout(),
+        Some(t(61_000)),
+        "each chunk re-arms the stall timer"
+    );
+    a.handle_timeout(t(61_000));
+    // Counted as a download error: retry after the backoff, from offset 1000.
+    assert_eq!(a.poll_timeout(), Some(t(62_000)));
+    a.handle_timeout(t(62_000));
+    assert_eq!(
+        drain(&mut a),
+        vec![Action::Download {
+            source: Some(Source::Https {
+                url: "https://ota.example.com/fw.bin".into()
+            }),
+            offset: 1000
+        }]
+    );
+    a.handle_chunk(t(62_500), 1000, &img[1000..]).unwrap();
+    assert_eq!(a.phase(), "installing");
 }

@@ -91,10 +91,12 @@ impl OwnedMessage {
             code: m.code(),
             message_id: m.message_id(),
             token: Token::new(m.token()).unwrap_or_default(),
-            options: m
-                .options()
-                .map(|o| (o.number, datagram.slice_ref(o.value)))
-                .collect(),
+            options: {
+                // One allocation of the right size for the option list.
+                let mut v = Vec::with_capacity(m.options().count());
+                v.extend(m.options().map(|o| (o.number, datagram.slice_ref(o.value))));
+                v
+            },
             payload: if m.payload().is_empty() {
                 Bytes::new()
             } else {

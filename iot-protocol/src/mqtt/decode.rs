@@ -15,7 +15,7 @@ use super::{
     },
     wire::{self, Reader, Vbi},
 };
-use crate::topic::{self, TopicError};
+use crate::topic::TopicError;
 
 /// The default maximum packet size of [`Decoder`] and [`Encoder`](super::Encoder): 1 MiB.
 pub const DEFAULT_MAX_PACKET_SIZE: u32 = 1 << 20;
@@ -521,7 +521,7 @@ impl Decoder {
                 Properties::new()
             };
             let topic = r.string()?;
-            topic::validate_topic_name(&topic).map_err(DecodeError::InvalidTopicName)?;
+            wire::check_topic_name(&topic).map_err(DecodeError::InvalidTopicName)?;
             let payload = r.binary()?;
             Some(Will {
                 topic,
@@ -662,7 +662,9 @@ fn subscribe(r: &mut Reader<'_>, v5: bool) -> Result<Subscribe, DecodeError> {
     if r.is_empty() {
         return Err(DecodeError::NoTopicFilters);
     }
-    let mut subscriptions = Vec::new();
+    // Each subscription takes at least 4 bytes; the estimate is capped so that a large packet
+    // cannot reserve more than its entries need.
+    let mut subscriptions = Vec::with_capacity((r.remaining() / 4).min(32));
     while !r.is_empty() {
         let filter = r.string()?;
         let options = r.u8()?;
@@ -682,7 +684,7 @@ fn subscribe(r: &mut Reader<'_>, v5: bool) -> Result<Subscribe, DecodeError> {
             _ => return Err(DecodeError::InvalidRetainHandling),
         };
         let no_local = options & 0b0100 != 0;
-        topic::validate_topic_filter(&filter).map_err(DecodeError::InvalidTopicFilter)?;
+        wire::check_topic_filter(&filter).map_err(DecodeError::InvalidTopicFilter)?;
         // 5.0 §3.8.3.1: "It is a Protocol Error to set the No Local bit to 1 on a Shared
         // Subscription."
         if no_local && filter.starts_with("$share/") {
@@ -742,10 +744,10 @@ fn unsubscribe(r: &mut Reader<'_>, v5: bool) -> Result<Unsubscribe, DecodeError>
     if r.is_empty() {
         return Err(DecodeError::NoTopicFilters);
     }
-    let mut filters = Vec::new();
+    let mut filters = Vec::with_capacity((r.remaining() / 3).min(32));
     while !r.is_empty() {
         let filter = r.string()?;
-        topic::validate_topic_filter(&filter).map_err(DecodeError::InvalidTopicFilter)?;
+        wire::check_topic_filter(&filter).map_err(DecodeError::InvalidTopicFilter)?;
         filters.push(filter);
     }
     Ok(Unsubscribe {

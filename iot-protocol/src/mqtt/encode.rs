@@ -198,9 +198,19 @@ impl Encoder {
             | u8::from(p.dup) << 3
             | (p.qos as u8) << 1
             | u8::from(p.retain);
-        dst.put_u8(byte1);
-        wire::put_vbi(dst, plan.remaining);
-        wire::put_field(dst, p.topic.as_bytes());
+        let topic = p.topic.as_bytes();
+        if let (Ok(rl), Ok(tl)) = (u8::try_from(plan.remaining), u16::try_from(topic.len()))
+            && rl < 128
+        {
+            // Short packets (the common case): fixed header and topic length in one write.
+            let [hi, lo] = tl.to_be_bytes();
+            dst.put_u32(u32::from_be_bytes([byte1, rl, hi, lo]));
+            dst.put_slice(topic);
+        } else {
+            dst.put_u8(byte1);
+            wire::put_vbi(dst, plan.remaining);
+            wire::put_field(dst, topic);
+        }
         if p.qos != QoS::AtMostOnce {
             dst.put_u16(p.packet_id);
         }
@@ -268,7 +278,7 @@ impl Encoder {
                 }
                 let mut n = 2 + with_props(plan.props);
                 for sub in &s.subscriptions {
-                    topic::validate_topic_filter(&sub.filter)
+                    wire::check_topic_filter(&sub.filter)
                         .map_err(EncodeError::InvalidTopicFilter)?;
                     let o = &sub.options;
                     if !v5
@@ -304,7 +314,7 @@ impl Encoder {
                 }
                 let mut n = 2 + with_props(plan.props);
                 for f in &u.filters {
-                    topic::validate_topic_filter(f).map_err(EncodeError::InvalidTopicFilter)?;
+                    wire::check_topic_filter(f).map_err(EncodeError::InvalidTopicFilter)?;
                     n += wire::field_len(f.len())?;
                 }
                 n
@@ -517,7 +527,7 @@ fn plan_connect(c: &Connect) -> Result<Plan, EncodeError> {
         } else if !w.properties.is_empty() {
             return Err(EncodeError::PropertiesNotInVersion);
         }
-        topic::validate_topic_name(&w.topic).map_err(EncodeError::InvalidTopicName)?;
+        wire::check_topic_name(&w.topic).map_err(EncodeError::InvalidTopicName)?;
         n += wire::field_len(w.topic.len())? + wire::field_len(w.payload.len())?;
     }
     if let Some(u) = &c.username {

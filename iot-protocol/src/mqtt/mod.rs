@@ -12,9 +12,12 @@
 //!   - Maximum packet size: [`Decoder::set_max_packet_size`], default 1 MiB
 //!     ([`DEFAULT_MAX_PACKET_SIZE`]), at most the protocol's 256 MiB
 //!     ([`PROTOCOL_MAX_PACKET_SIZE`]); checked from the fixed header before anything is buffered.
+//!   - Topic Alias Maximum: [`Decoder::set_topic_alias_maximum`] refuses aliases above the value
+//!     this side announced (off by default; an alias of 0 is always refused).
 //! - [`Encoder`]: [`Encoder::encode`] writes a [`Packet`] into a `&mut BytesMut` with an exact
 //!   Remaining Length, or returns an [`EncodeError`] for a packet that cannot be legal. It has
-//!   the same two settings. The free function [`encode`] does the same with default limits.
+//!   the same two settings. The free function [`encode`] does the same with default limits;
+//!   [`Encoder::encode_to_vec`] returns a `Vec<u8>`.
 //! - [`Packet`]: one variant and one struct per control packet; PUBLISH topic and payload are
 //!   slices of the received frame ([`MqttString`] and [`Bytes`](bytes::Bytes)).
 //! - With the `tokio` feature, `MqttCodec` implements tokio-util's `Decoder` and `Encoder`.

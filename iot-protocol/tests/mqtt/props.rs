@@ -534,3 +534,52 @@ fn check_input(bytes: &[u8], v: Option<ProtocolVersion>) {
         }
     }
 }
+
+/// Strings built from the characters topic rules care about.
+fn topicish() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("a"),
+            Just("/"),
+            Just("+"),
+            Just("#"),
+            Just("$"),
+            Just("\0"),
+            Just("$share/"),
+            Just("é"),
+            Just("abcdefghijklmnop"),
+        ],
+        0..12,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// The codec's filter checks agree with the topic module (the reference) on every input:
+    /// a SUBSCRIBE/UNSUBSCRIBE is accepted exactly when `validate_topic_filter` accepts its
+    /// filter, with the same error otherwise; likewise PUBLISH topics and `validate_topic_name`.
+    #[test]
+    fn filter_and_name_checks_agree_with_topic_module(s in topicish()) {
+        use iot_protocol::topic::{validate_topic_filter, validate_topic_name};
+        let unsubscribe = Packet::Unsubscribe(Unsubscribe {
+            packet_id: 1,
+            filters: vec![MqttString::from(s.as_str())],
+            properties: Properties::new(),
+        });
+        let got = Encoder::new(ProtocolVersion::V5).encoded_len(&unsubscribe).map(|_| ());
+        prop_assert_eq!(got, validate_topic_filter(&s).map_err(EncodeError::InvalidTopicFilter));
+
+        let mut will = Connect::new(ProtocolVersion::V5, "c");
+        will.will = Some(Will {
+            topic: MqttString::from(s.as_str()),
+            payload: Bytes::new(),
+            qos: QoS::AtMostOnce,
+            retain: false,
+            properties: Properties::new(),
+        });
+        let got = Encoder::new(ProtocolVersion::V5).encoded_len(&Packet::from(will)).map(|_| ());
+        prop_assert_eq!(got, validate_topic_name(&s).map_err(EncodeError::InvalidTopicName));
+    }
+}

@@ -572,6 +572,21 @@ pub(crate) static BUILTINS: &[Builtin] = &[
     )),
     b!("tan", 1, 1, true, [Num], |a, _| float1(&a[0], f64::tan)),
     b!("tanh", 1, 1, true, [Num], |a, _| float1(&a[0], f64::tanh)),
+    b!("time_to_epoch", 2, 3, true, [Str, Str, Str], |a, _| {
+        // AWS: time_to_epoch(text, pattern) in epoch ms; an optional zone for texts without one.
+        let tz = match a.get(2) {
+            None => Some(FixedOffset::UTC),
+            Some(Value::String(z)) => FixedOffset::parse(z.as_str()),
+            Some(_) => None,
+        };
+        match (&a[0], &a[1], tz) {
+            (Value::String(t), Value::String(p), Some(tz)) => {
+                time::parse(p.as_str(), t.as_str(), tz)
+                    .map_or(Value::Undefined, |ms| Value::Int(ms.0))
+            }
+            _ => Value::Undefined,
+        }
+    }),
     b!("timestamp", 0, 1, false, [Str], |a, e| match a.first() {
         None => Value::Int(e.msg.message.timestamp.0),
         Some(Value::String(p)) =>

@@ -507,3 +507,56 @@ async fn alibaba_reset_push_is_stale_until_the_next_get() {
     assert_eq!(stored.desired(), None);
     assert_eq!(stored.version(), 2);
 }
+
+#[tokio::test]
+async fn azure_plug_and_play_acknowledgements() {
+    let mut h = Harness::new(Dialect::azure(), Endpoint::Azure, Some("thermostat"));
+    h.device.set_plug_and_play_acks(true);
+    h.device.handle_connected(EpochMillis(h.now));
+    h.run(|d| Ok(d.clone())).await;
+    let (push, _) = h
+        .service
+        .update_desired_twin(
+            "thermostat",
+            obj(json!({"targetTemperature": 42})),
+            None,
+            EpochMillis(h.now),
+        )
+        .await
+        .unwrap();
+    h.route(vec![push]);
+    h.run(|d| Ok(d.clone())).await;
+    let stored = h
+        .service
+        .get(&ShadowKey::classic("thermostat"))
+        .await
+        .unwrap();
+    // The shape of the Azure IoT Plug and Play writable-property acknowledgement.
+    assert_eq!(
+        stored.reported(),
+        Some(&obj(
+            json!({"targetTemperature": {"value": 42, "ac": 200, "ad": "completed", "av": 1}})
+        ))
+    );
+}
+
+#[tokio::test]
+async fn azure_plug_and_play_reconnect_sees_acknowledged_values_as_in_sync() {
+    let mut h = Harness::new(Dialect::azure(), Endpoint::Azure, Some("t2"));
+    h.device.set_plug_and_play_acks(true);
+    h.seed(
+        &ShadowKey::classic("t2"),
+        ShadowDocument::with_state(
+            Some(obj(json!({"targetTemperature": 42}))),
+            Some(obj(
+                json!({"targetTemperature": {"value": 42, "ac": 200, "ad": "completed", "av": 1}}),
+            )),
+            2,
+            EpochMillis(1),
+        ),
+    )
+    .await;
+    h.device.handle_connected(EpochMillis(h.now));
+    h.run(|_| panic!("already applied")).await;
+    assert!(matches!(h.events[..], [SyncEvent::InSync { version: 1 }]));
+}

@@ -113,6 +113,8 @@ struct Initial {
 #[derive(Deserialize)]
 struct Step {
     now: u64,
+    #[serde(skip)]
+    bytes: Vec<u8>,
     kind: Option<String>,
     topic: Option<String>,
     #[serde(default)]
@@ -203,7 +205,7 @@ fn subset(expected: &Value, actual: &Value) -> bool {
 fn core_error(s: &Scenario, d: &Dialect, doc: &ShadowDocument, step: &Step) -> Option<ShadowError> {
     let mut doc = doc.clone();
     let now = EpochMillis(step.now);
-    let payload = step.payload.as_bytes();
+    let payload = step.bytes.as_slice();
     let result = match (s.dialect.as_str(), step.kind.as_deref()) {
         (_, Some("service-desired")) => {
             let version = match step.if_match.as_deref().map(azure::ETag::parse_if_match) {
@@ -245,6 +247,19 @@ fn core_error(s: &Scenario, d: &Dialect, doc: &ShadowDocument, step: &Step) -> O
         }),
     };
     result.err()
+}
+
+/// The payload bytes of a step: TOML cannot carry invalid UTF-8, so `{invalid-utf8}` stands
+/// for the byte 0xff.
+fn payload_bytes(text: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, part) in text.split("{invalid-utf8}").enumerate() {
+        if i > 0 {
+            out.push(0xff);
+        }
+        out.extend_from_slice(part.as_bytes());
+    }
+    out
 }
 
 async fn run(s: &Scenario) {
@@ -308,15 +323,12 @@ async fn run(s: &Scenario) {
         } else if let Some(device) = &s.device {
             let topic = step.topic.as_deref().unwrap();
             service
-                .handle_twin(now, device, topic, step.payload.as_bytes())
+                .handle_twin(now, device, topic, &step.bytes)
                 .await
                 .unwrap()
         } else {
             let topic = step.topic.as_deref().unwrap();
-            service
-                .handle(now, topic, step.payload.as_bytes())
-                .await
-                .unwrap()
+            service.handle(now, topic, &step.bytes).await.unwrap()
         };
 
         let topics: Vec<_> = out.iter().map(|m| m.topic.as_str()).collect();
@@ -368,7 +380,10 @@ async fn run(s: &Scenario) {
 }
 
 async fn run_file(file: &str, minimum: usize) {
-    let file: ScenarioFile = toml::from_str(&testdata(file)).unwrap();
+    let mut file: ScenarioFile = toml::from_str(&testdata(file)).unwrap();
+    for step in file.vector.iter_mut().flat_map(|v| v.step.iter_mut()) {
+        step.bytes = payload_bytes(&step.payload);
+    }
     assert!(file.vector.len() >= minimum);
     for s in &file.vector {
         assert!(!s.source.is_empty(), "{} has no source", s.name);
