@@ -56,6 +56,7 @@ pub mod error;
 mod packets;
 mod properties;
 pub mod reason;
+pub mod session;
 mod string;
 mod wire;
 
