@@ -521,7 +521,7 @@ impl Decoder {
                 Properties::new()
             };
             let topic = r.string()?;
-            wire::check_topic_name(&topic).map_err(DecodeError::InvalidTopicName)?;
+            crate::topic::validate_topic_name(&topic).map_err(DecodeError::InvalidTopicName)?;
             let payload = r.binary()?;
             Some(Will {
                 topic,
@@ -684,7 +684,7 @@ fn subscribe(r: &mut Reader<'_>, v5: bool) -> Result<Subscribe, DecodeError> {
             _ => return Err(DecodeError::InvalidRetainHandling),
         };
         let no_local = options & 0b0100 != 0;
-        wire::check_topic_filter(&filter).map_err(DecodeError::InvalidTopicFilter)?;
+        crate::topic::validate_topic_filter(&filter).map_err(DecodeError::InvalidTopicFilter)?;
         // 5.0 §3.8.3.1: "It is a Protocol Error to set the No Local bit to 1 on a Shared
         // Subscription."
         if no_local && filter.starts_with("$share/") {
@@ -747,7 +747,7 @@ fn unsubscribe(r: &mut Reader<'_>, v5: bool) -> Result<Unsubscribe, DecodeError>
     let mut filters = Vec::with_capacity((r.remaining() / 3).min(32));
     while !r.is_empty() {
         let filter = r.string()?;
-        wire::check_topic_filter(&filter).map_err(DecodeError::InvalidTopicFilter)?;
+        crate::topic::validate_topic_filter(&filter).map_err(DecodeError::InvalidTopicFilter)?;
         filters.push(filter);
     }
     Ok(Unsubscribe {

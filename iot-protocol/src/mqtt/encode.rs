@@ -161,7 +161,7 @@ impl Encoder {
             if !v5 || p.properties.topic_alias.is_none() {
                 return Err(EncodeError::InvalidTopicName(TopicError::Empty));
             }
-        } else if wire::has_nul_or_wildcard(topic) {
+        } else if crate::topic::scan::has_nul_or_wildcard(topic) {
             // 5.0 §3.3.2.1, §4.7: no wildcards, no U+0000 in a topic name.
             return Err(EncodeError::InvalidTopicName(
                 topic::validate_topic_name(&p.topic)
@@ -278,7 +278,7 @@ impl Encoder {
                 }
                 let mut n = 2 + with_props(plan.props);
                 for sub in &s.subscriptions {
-                    wire::check_topic_filter(&sub.filter)
+                    crate::topic::validate_topic_filter(&sub.filter)
                         .map_err(EncodeError::InvalidTopicFilter)?;
                     let o = &sub.options;
                     if !v5
@@ -314,7 +314,8 @@ impl Encoder {
                 }
                 let mut n = 2 + with_props(plan.props);
                 for f in &u.filters {
-                    wire::check_topic_filter(f).map_err(EncodeError::InvalidTopicFilter)?;
+                    crate::topic::validate_topic_filter(f)
+                        .map_err(EncodeError::InvalidTopicFilter)?;
                     n += wire::field_len(f.len())?;
                 }
                 n
@@ -527,7 +528,7 @@ fn plan_connect(c: &Connect) -> Result<Plan, EncodeError> {
         } else if !w.properties.is_empty() {
             return Err(EncodeError::PropertiesNotInVersion);
         }
-        wire::check_topic_name(&w.topic).map_err(EncodeError::InvalidTopicName)?;
+        crate::topic::validate_topic_name(&w.topic).map_err(EncodeError::InvalidTopicName)?;
         n += wire::field_len(w.topic.len())? + wire::field_len(w.payload.len())?;
     }
     if let Some(u) = &c.username {

@@ -432,7 +432,7 @@ impl Properties {
             PropertyId::ResponseTopic => {
                 let topic = r.string()?;
                 // 5.0 §3.3.2.3.5: "The Response Topic MUST NOT contain wildcard characters."
-                wire::check_topic_name(&topic).map_err(DecodeError::InvalidTopicName)?;
+                crate::topic::validate_topic_name(&topic).map_err(DecodeError::InvalidTopicName)?;
                 self.response_topic = Some(topic);
             }
             PropertyId::CorrelationData => self.correlation_data = Some(r.binary()?),
@@ -560,7 +560,7 @@ impl Properties {
         string!(content_type, ContentType);
         if let Some(t) = &self.response_topic {
             check(PropertyId::ResponseTopic)?;
-            wire::check_topic_name(t).map_err(EncodeError::InvalidTopicName)?;
+            crate::topic::validate_topic_name(t).map_err(EncodeError::InvalidTopicName)?;
             n += 1 + wire::string_len(t)?;
         }
         binary!(correlation_data, CorrelationData);

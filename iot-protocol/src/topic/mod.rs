@@ -35,6 +35,7 @@
 //! ```
 
 mod error;
+pub(crate) mod scan;
 mod tree;
 
 pub use error::TopicError;
@@ -74,7 +75,14 @@ fn check_common(s: &str) -> Result<(), TopicError> {
 /// assert!(validate_topic_name("/sys/a1B2c3/lamp/thing/event/property/post").is_ok());
 /// assert_eq!(validate_topic_name("a/+/b"), Err(TopicError::WildcardInTopicName));
 /// ```
+#[inline]
 pub fn validate_topic_name(name: &str) -> Result<(), TopicError> {
+    // Fast path: one pass settles the common valid name; everything else is checked rule by
+    // rule below, so that an error names the rule broken.
+    let b = name.as_bytes();
+    if !b.is_empty() && b.len() <= MAX_TOPIC_LEN && !scan::has_nul_or_wildcard(b) {
+        return Ok(());
+    }
     check_common(name)?;
     // MQTT 5.0 §4.7.1: "The wildcard characters can be used in Topic Filters, but MUST NOT be
     // used within a Topic Name."
@@ -122,7 +130,13 @@ fn check_filter_levels(filter: &str) -> Result<(), TopicError> {
 ///     Err(TopicError::MisplacedSingleLevelWildcard)
 /// );
 /// ```
+#[inline]
 pub fn validate_topic_filter(filter: &str) -> Result<(), TopicError> {
+    // Fast path for plain filters that are certainly valid; shared subscriptions, anything in
+    // doubt and every error go through the rule-by-rule checks.
+    if scan::plain_filter_is_valid(filter.as_bytes()) {
+        return Ok(());
+    }
     parse_shared(filter).map(|_| ())
 }
 
@@ -323,6 +337,60 @@ pub fn filters_overlap(a: &str, b: &str) -> bool {
             (None, None) => return true,
             // One filter needs more levels than the other allows.
             (None, Some(_)) | (Some(_), None) => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    use proptest::prelude::*;
+
+    use super::{check_common, check_filter_levels, parse_shared, scan};
+
+    /// Strings built from the characters the topic rules care about, long enough to cross the
+    /// scans' 8-, 16- and 32-byte blocks.
+    fn topicish() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("a"),
+            Just("/"),
+            Just("+"),
+            Just("#"),
+            Just("$"),
+            Just("\0"),
+            Just("$share/"),
+            Just("é"),
+            Just("abcdefghijklmnop"),
+        ];
+        prop::collection::vec(piece, 0..24).prop_map(|parts: Vec<&str>| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        /// The fast paths only ever accept what the rule-by-rule checks accept.
+        #[test]
+        fn fast_paths_agree_with_the_rules(s in topicish()) {
+            let name_rules = check_common(&s).is_ok() && !s.contains(['+', '#']);
+            let name_fast = !s.is_empty()
+                && s.len() <= super::MAX_TOPIC_LEN
+                && !scan::has_nul_or_wildcard(s.as_bytes());
+            prop_assert_eq!(name_fast, name_rules);
+
+            if scan::plain_filter_is_valid(s.as_bytes()) {
+                prop_assert!(check_common(&s).is_ok() && check_filter_levels(&s).is_ok());
+                prop_assert_eq!(parse_shared(&s), Ok(None));
+            }
+            // Plain filters the rules accept are accepted by the fast path too (it defers
+            // only shared subscriptions), so the fast path is not a no-op.
+            if !s.starts_with(super::SHARE_PREFIX)
+                && check_common(&s).is_ok()
+                && check_filter_levels(&s).is_ok()
+            {
+                prop_assert!(scan::plain_filter_is_valid(s.as_bytes()));
+            }
         }
     }
 }
