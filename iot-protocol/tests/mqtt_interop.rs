@@ -9,9 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -19,87 +17,11 @@ use iot_protocol::mqtt::*;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The running broker; killed (by its own PID) and its directory removed on drop.
-struct Broker {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
+#[path = "support/mosquitto.rs"]
+mod mosquitto;
 
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-impl Broker {
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("mosquitto.log")).unwrap_or_default()
-    }
-}
-
-fn find_mosquitto() -> Option<PathBuf> {
-    let mut candidates = vec![
-        PathBuf::from("/usr/sbin/mosquitto"),
-        PathBuf::from("/usr/local/sbin/mosquitto"),
-    ];
-    if let Some(path) = std::env::var_os("PATH") {
-        candidates.extend(std::env::split_paths(&path).map(|d| d.join("mosquitto")));
-    }
-    candidates.into_iter().find(|p| p.is_file())
-}
-
-fn start_broker() -> Option<Broker> {
-    let Some(bin) = find_mosquitto() else {
-        if std::env::var("IOT_SKIP_INTEROP").as_deref() == Ok("1") {
-            eprintln!("mosquitto not found; skipped because IOT_SKIP_INTEROP=1");
-            return None;
-        }
-        panic!(
-            "mosquitto 2 is required for the MQTT interop test but was not found.\n\
-             Install it with `apt-get install -y --no-install-recommends mosquitto` \
-             (.ci/run does this), or set IOT_SKIP_INTEROP=1 to skip this test locally."
-        );
-    };
-    // A port of our own: ask the OS for a free one.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = std::env::temp_dir().join(format!("iot-mqtt-interop-{}-{port}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
-             log_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
-        ),
-    )
-    .unwrap();
-    let log = std::fs::File::create(dir.join("mosquitto.log")).unwrap();
-    let child = Command::new(&bin)
-        .arg("-c")
-        .arg(&conf)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-    let broker = Broker { child, port, dir };
-    let deadline = Instant::now() + TIMEOUT;
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "mosquitto did not listen on {port}: {}",
-            broker.log()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some(broker)
+fn start_broker() -> Option<mosquitto::Broker> {
+    mosquitto::start("mqtt-interop", "")
 }
 
 /// One client connection speaking through our codec.
@@ -557,5 +479,4 @@ fn mosquitto_disconnects_on_topic_alias_0() {
             .disconnect_reason(),
         DisconnectReasonCode::TopicAliasInvalid
     );
-    let _ = Path::new(&broker.dir);
 }

@@ -2,6 +2,9 @@
 //! rule it checks), property tests of the delivery guarantees, and interop with mosquitto.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "support/mosquitto.rs"]
+mod mosquitto;
+
 mod mqtt_session {
     mod harness;
     mod interop;

@@ -8,9 +8,7 @@
 //! `IOT_SKIP_INTEROP=1` skips them.
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant as StdInstant};
 
 use bytes::{Bytes, BytesMut};
@@ -23,77 +21,9 @@ use iot_protocol::mqtt::{
 
 const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::V311, ProtocolVersion::V5];
 
-struct Broker {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn mosquitto_path() -> Option<PathBuf> {
-    [
-        "/usr/sbin/mosquitto",
-        "/usr/bin/mosquitto",
-        "/usr/local/sbin/mosquitto",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists())
-}
-
-/// Starts mosquitto, or returns `None` when `IOT_SKIP_INTEROP=1` and it is missing.
-fn broker(name: &str) -> Option<Broker> {
-    let Some(bin) = mosquitto_path() else {
-        if std::env::var("IOT_SKIP_INTEROP").as_deref() == Ok("1") {
-            eprintln!("IOT_SKIP_INTEROP=1: mosquitto missing, test skipped");
-            return None;
-        }
-        panic!(
-            "mosquitto 2 is required for the MQTT session interop tests: \
-             apt-get install -y --no-install-recommends mosquitto \
-             (or set IOT_SKIP_INTEROP=1 to skip them)"
-        );
-    };
-    let port = {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let dir =
-        std::env::temp_dir().join(format!("iot-session-{name}-{}-{port}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
-             log_dest stderr\nmax_keepalive 65535\n"
-        ),
-    )
-    .unwrap();
-    let child = Command::new(bin)
-        .arg("-c")
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let b = Broker { child, port, dir };
-    let deadline = StdInstant::now() + Duration::from_secs(5);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            StdInstant::now() < deadline,
-            "mosquitto did not start on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some(b)
+/// Starts mosquitto for one test (keep-alive up to the protocol's maximum).
+fn broker(name: &str) -> Option<crate::mosquitto::Broker> {
+    crate::mosquitto::start(&format!("session-{name}"), "max_keepalive 65535\n")
 }
 
 /// Our client session over a real socket.
