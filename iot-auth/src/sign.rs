@@ -37,6 +37,10 @@ impl SignMethod {
     /// Parses a wire name, ASCII case-insensitively (the registration documentation writes
     /// `HmacMD5`, the C SDK's sub-device login `hmacSha1`).
     pub fn from_name(name: &str) -> Option<Self> {
+        // The exact spelling the SDKs send first, then any case.
+        if name == "hmacsha256" {
+            return Some(Self::HmacSha256);
+        }
         Self::ALL
             .into_iter()
             .find(|m| m.as_str().eq_ignore_ascii_case(name))
@@ -109,15 +113,28 @@ impl Tag {
     }
 
     /// Hex text of the tag.
+    ///
+    /// Digits are computed arithmetically rather than looked up in a table, so the memory
+    /// access pattern does not depend on the (secret until sent) tag, and the fixed 32-byte
+    /// loop vectorizes.
     pub fn to_hex(&self, case: HexCase) -> HexTag {
-        let digits: &[u8; 16] = match case {
-            HexCase::Lower => b"0123456789abcdef",
-            HexCase::Upper => b"0123456789ABCDEF",
+        // Distance from `'0' + 10` to the first letter digit.
+        let alpha = match case {
+            HexCase::Lower => b'a' - b'0' - 10,
+            HexCase::Upper => b'A' - b'0' - 10,
         };
+        // `n` < 16: `'0' + n`, plus `alpha` when `n` > 9 (`9 - n` then wraps and its top bit
+        // is set), without a branch.
+        let digit = |n: u8| -> u8 {
+            let letter = 0u8.wrapping_sub(9u8.wrapping_sub(n) >> 7);
+            b'0' + n + (letter & alpha)
+        };
+        // All 32 bytes (unused ones are zero); only the first `2 * len` digits are exposed.
         let mut buf = [0u8; 64];
-        for (i, b) in self.as_bytes().iter().enumerate() {
-            buf[2 * i] = digits[usize::from(b >> 4)];
-            buf[2 * i + 1] = digits[usize::from(b & 0x0f)];
+        for i in 0..32 {
+            let b = self.bytes[i];
+            buf[2 * i] = digit(b >> 4);
+            buf[2 * i + 1] = digit(b & 0x0f);
         }
         HexTag {
             buf,
@@ -134,17 +151,21 @@ impl Tag {
     /// tag's length (so callers can report a malformed signature rather than a mismatch);
     /// otherwise the comparison result, in time independent of where the digits differ.
     pub fn ct_eq_hex(&self, hex: &[u8]) -> Option<bool> {
-        if hex.len() != 2 * usize::from(self.len) {
+        let n = 2 * usize::from(self.len);
+        if hex.len() != n {
             return None;
         }
+        // Compare with the expected lowercase digits: `c | 0x20` leaves digits as they are and
+        // lowercases `A-F`, so one branch-free pass both validates and compares.
+        let expected = self.to_hex(HexCase::Lower);
         let mut bad = 0u8;
         let mut diff = 0u8;
-        for (pair, b) in hex.chunks_exact(2).zip(self.as_bytes()) {
-            let hi = HEX_VALUE[usize::from(pair[0])];
-            let lo = HEX_VALUE[usize::from(pair[1])];
-            // Non-hex digits map to 0xFF, which sets a high bit.
-            bad |= (hi | lo) & 0xF0;
-            diff |= ((hi << 4) | (lo & 0x0F)) ^ b;
+        for (&c, &e) in hex.iter().zip(&expected.buf[..n]) {
+            let lower = c | 0x20;
+            let is_digit = c.wrapping_sub(b'0') < 10;
+            let is_letter = lower.wrapping_sub(b'a') < 6;
+            bad |= u8::from(!(is_digit | is_letter));
+            diff |= lower ^ e;
         }
         if bad != 0 {
             return None;
@@ -152,23 +173,6 @@ impl Tag {
         Some(core::hint::black_box(diff) == 0)
     }
 }
-
-/// Value of each byte as a hex digit (either case), 0xFF for non-digits.
-const HEX_VALUE: [u8; 256] = {
-    let mut t = [0xFFu8; 256];
-    let mut i = 0u8;
-    while i < 10 {
-        t[(b'0' + i) as usize] = i;
-        i += 1;
-    }
-    let mut i = 0u8;
-    while i < 6 {
-        t[(b'a' + i) as usize] = 10 + i;
-        t[(b'A' + i) as usize] = 10 + i;
-        i += 1;
-    }
-    t
-};
 
 /// Decodes hex (either case) into `out`; `None` for odd length, non-hex or overflow.
 pub(crate) fn decode_hex(hex: &[u8], out: &mut [u8]) -> Option<usize> {
@@ -219,6 +223,7 @@ impl fmt::Debug for HexTag {
 /// Builds an HMAC instance for any key length without a panicking path. HMAC accepts keys of
 /// any length, so `new_from_slice` does not fail; should it ever, the key is reduced by hand
 /// exactly as RFC 2104 §2 does (hash when longer than a block, zero-pad).
+#[inline(always)]
 fn keyed<D>(key: &[u8]) -> Hmac<D>
 where
     D: hmac::EagerHash + sha2::Digest,
@@ -240,24 +245,137 @@ where
     mac
 }
 
-/// Feeds `name` + `value` pairs into a MAC: through one stack buffer when they fit (one
-/// `update` call, as fast as hashing a prepared string), piece by piece otherwise.
+/// Feeds `name` + `value` pairs into a MAC, piece by piece.
+#[inline]
 fn feed_params<M: Mac>(mac: &mut M, params: &[(&str, &str)]) {
-    let mut buf = [0u8; 256];
-    let mut len = 0usize;
     for (n, v) in params {
-        for part in [n.as_bytes(), v.as_bytes()] {
-            if len + part.len() <= buf.len() {
-                buf[len..len + part.len()].copy_from_slice(part);
-                len += part.len();
-            } else {
-                mac.update(&buf[..len]);
-                len = 0;
-                mac.update(part);
-            }
+        mac.update(n.as_bytes());
+        mac.update(v.as_bytes());
+    }
+}
+
+/// Alibaba content assembled on the stack for one `update` call: constant names are copied
+/// with fixed-length stores, values with one copy each, so signing makes far fewer calls than
+/// feeding each piece to the MAC. Content longer than the buffer is flushed to the MAC in order,
+/// so any length is handled.
+struct Content<'m, M: Mac> {
+    mac: &'m mut M,
+    buf: [u8; CONTENT_BUF],
+    len: usize,
+}
+
+const CONTENT_BUF: usize = 128;
+
+impl<'m, M: Mac> Content<'m, M> {
+    #[inline(always)]
+    fn new(mac: &'m mut M) -> Self {
+        Self {
+            mac,
+            buf: [0; CONTENT_BUF],
+            len: 0,
         }
     }
-    mac.update(&buf[..len]);
+
+    #[inline(always)]
+    fn flush(&mut self) {
+        self.mac.update(&self.buf[..self.len]);
+        self.len = 0;
+    }
+
+    /// A parameter name: its length is a constant, so the copy is a few fixed stores.
+    #[inline(always)]
+    fn name<const N: usize>(&mut self, name: &[u8; N]) {
+        if N > CONTENT_BUF - self.len {
+            self.flush();
+        }
+        if let Some(dst) = self.buf.get_mut(self.len..self.len + N) {
+            dst.copy_from_slice(name);
+            self.len += N;
+        } else {
+            self.mac.update(name);
+        }
+    }
+
+    /// A parameter value of any length.
+    #[inline(always)]
+    fn value(&mut self, v: &[u8]) {
+        if v.len() > CONTENT_BUF - self.len {
+            self.flush();
+            if v.len() > CONTENT_BUF {
+                self.mac.update(v);
+                return;
+            }
+        }
+        if let Some(dst) = self.buf.get_mut(self.len..self.len + v.len()) {
+            copy_short(dst, v);
+            self.len += v.len();
+        }
+    }
+}
+
+/// `dst.copy_from_slice(src)` for the short values of a content string, in fixed-size pieces
+/// the compiler turns into plain moves (no call per value). `dst` and `src` have equal lengths.
+#[inline(always)]
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    let n = dst.len().min(src.len());
+    let (dst, src) = (&mut dst[..n], &src[..n]);
+    let mut i = 0;
+    while i + 16 <= n {
+        dst[i..i + 16].copy_from_slice(&src[i..i + 16]);
+        i += 16;
+    }
+    for w in [8, 4, 2, 1] {
+        if i + w <= n {
+            dst[i..i + w].copy_from_slice(&src[i..i + w]);
+            i += w;
+        }
+    }
+}
+
+/// Feeds the MQTT password content `clientId{cid}deviceName{dn}productKey{pk}[timestamp{ts}]`
+/// (already in the vendors' sorted order) into `mac`.
+#[inline(always)]
+fn feed_mqtt<M: Mac>(mac: &mut M, cid: &str, dn: &str, pk: &str, ts: Option<&str>) {
+    let mut c = Content::new(mac);
+    c.name(b"clientId");
+    c.value(cid.as_bytes());
+    c.name(b"deviceName");
+    c.value(dn.as_bytes());
+    c.name(b"productKey");
+    c.value(pk.as_bytes());
+    if let Some(ts) = ts {
+        c.name(b"timestamp");
+        c.value(ts.as_bytes());
+    }
+    c.flush();
+}
+
+/// The Alibaba MQTT password tag: HMAC over
+/// `clientId{cid}deviceName{dn}productKey{pk}[timestamp{ts}]`, equal to [`sign_params`] with
+/// those four parameters, without building the string.
+pub(crate) fn sign_mqtt_content(
+    method: SignMethod,
+    key: &[u8],
+    cid: &str,
+    dn: &str,
+    pk: &str,
+    ts: Option<&str>,
+) -> Tag {
+    #[inline(always)]
+    fn run<D>(key: &[u8], cid: &str, dn: &str, pk: &str, ts: Option<&str>) -> Tag
+    where
+        D: hmac::EagerHash + sha2::Digest,
+        Hmac<D>: KeyInit,
+    {
+        let mut mac = keyed::<D>(key);
+        feed_mqtt(&mut mac, cid, dn, pk, ts);
+        Tag::from_slice(&mac.finalize().into_bytes())
+    }
+    match method {
+        SignMethod::HmacMd5 => run::<md5::Md5>(key, cid, dn, pk, ts),
+        SignMethod::HmacSha1 => run::<sha1::Sha1>(key, cid, dn, pk, ts),
+        SignMethod::HmacSha256 => run::<sha2::Sha256>(key, cid, dn, pk, ts),
+    }
 }
 
 fn mac_parts<D>(key: &[u8], parts: &[&[u8]]) -> Tag
@@ -285,6 +403,7 @@ pub fn hmac(method: SignMethod, key: &[u8], parts: &[&[u8]]) -> Tag {
 /// given, which must already be sorted by name (the vendors' rule). Absent optional parameters
 /// are simply left out of `params`.
 pub fn sign_params(method: SignMethod, key: &[u8], params: &[(&str, &str)]) -> Tag {
+    #[inline(always)]
     fn run<D>(key: &[u8], params: &[(&str, &str)]) -> Tag
     where
         D: hmac::EagerHash + sha2::Digest,
@@ -344,6 +463,28 @@ impl PreparedKey {
         }
     }
 
+    /// The MQTT password tag with this key (see `sign_mqtt_content`).
+    pub(crate) fn sign_mqtt_content(
+        &self,
+        method: SignMethod,
+        cid: &str,
+        dn: &str,
+        pk: &str,
+        ts: Option<&str>,
+    ) -> Tag {
+        #[inline(always)]
+        fn run<M: Mac + Clone>(m: &M, cid: &str, dn: &str, pk: &str, ts: Option<&str>) -> Tag {
+            let mut mac = m.clone();
+            feed_mqtt(&mut mac, cid, dn, pk, ts);
+            Tag::from_slice(&mac.finalize().into_bytes())
+        }
+        match method {
+            SignMethod::HmacMd5 => run(&self.md5, cid, dn, pk, ts),
+            SignMethod::HmacSha1 => run(&self.sha1, cid, dn, pk, ts),
+            SignMethod::HmacSha256 => run(&self.sha256, cid, dn, pk, ts),
+        }
+    }
+
     /// Same as [`hmac()`] with this key.
     pub fn hmac(&self, method: SignMethod, parts: &[&[u8]]) -> Tag {
         fn run<M: Mac + Clone>(m: &M, parts: &[&[u8]]) -> Tag {
@@ -374,6 +515,10 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
+    use alloc::string::String;
+    use alloc::vec;
+    use alloc::vec::Vec;
 
     #[test]
     fn rfc2202_and_rfc4231() {
@@ -419,6 +564,80 @@ mod tests {
                 let params = [("a", "1"), ("b", "xyz")];
                 assert_eq!(p.sign_params(m, &params), sign_params(m, key, &params));
                 assert_eq!(p.hmac(m, &[b"a1", b"bxyz"]), sign_params(m, key, &params));
+            }
+        }
+    }
+
+    #[test]
+    fn hex_digits_match_a_table() {
+        for len in [16usize, 20, 32] {
+            for seed in 0u8..=255 {
+                let raw: Vec<u8> = (0..len)
+                    .map(|i| {
+                        seed.wrapping_mul(31)
+                            .wrapping_add(u8::try_from(i).unwrap().wrapping_mul(37))
+                    })
+                    .collect();
+                let t = Tag::from_slice(&raw);
+                let lower: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+                assert_eq!(t.to_hex(HexCase::Lower).as_str(), lower);
+                assert_eq!(
+                    t.to_hex(HexCase::Upper).as_str(),
+                    lower.to_ascii_uppercase()
+                );
+                assert_eq!(t.ct_eq_hex(lower.as_bytes()), Some(true));
+                assert_eq!(
+                    t.ct_eq_hex(lower.to_ascii_uppercase().as_bytes()),
+                    Some(true)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hex_compare_rejects_every_non_digit_and_every_wrong_digit() {
+        let t = hmac(SignMethod::HmacSha256, b"k", &[b"m"]);
+        let good = t.to_hex(HexCase::Lower).as_str().as_bytes().to_vec();
+        for pos in [0, 1, 31, 63] {
+            for c in 0u8..=255 {
+                let mut h = good.clone();
+                h[pos] = c;
+                let expect = if !c.is_ascii_hexdigit() {
+                    None
+                } else {
+                    Some(c.to_ascii_lowercase() == good[pos])
+                };
+                assert_eq!(t.ct_eq_hex(&h), expect, "byte {c:#04x} at {pos}");
+            }
+        }
+    }
+
+    #[test]
+    fn mqtt_content_equals_sorted_params() {
+        let long = "x".repeat(300);
+        let cases: [(&str, &str, &str, Option<&str>); 4] = [
+            (
+                "a1X2bEnP82z.example1",
+                "example1",
+                "a1X2bEnP82z",
+                Some("2524608000000"),
+            ),
+            ("c", "d", "p", None),
+            (&long, "dn", "pk", Some("1")),
+            ("", &long[..120], &long[..7], Some(&long[..60])),
+        ];
+        for key in [&b"ga7XA6KdlEeiPXQPpRbAjOZXwG8ydgSe"[..], &[0xaa; 131][..]] {
+            let prepared = PreparedKey::new(key);
+            for (cid, dn, pk, ts) in cases {
+                let mut params = vec![("clientId", cid), ("deviceName", dn), ("productKey", pk)];
+                if let Some(ts) = ts {
+                    params.push(("timestamp", ts));
+                }
+                for m in SignMethod::ALL {
+                    let want = sign_params(m, key, &params);
+                    assert_eq!(sign_mqtt_content(m, key, cid, dn, pk, ts), want);
+                    assert_eq!(prepared.sign_mqtt_content(m, cid, dn, pk, ts), want);
+                }
             }
         }
     }

@@ -394,28 +394,14 @@ pub fn mqtt_password(
     product_key: &str,
     timestamp: Option<&str>,
 ) -> Tag {
-    let key = secret.expose().as_bytes();
-    match timestamp {
-        Some(ts) => sign_params(
-            method,
-            key,
-            &[
-                ("clientId", client_id),
-                ("deviceName", device_name),
-                ("productKey", product_key),
-                ("timestamp", ts),
-            ],
-        ),
-        None => sign_params(
-            method,
-            key,
-            &[
-                ("clientId", client_id),
-                ("deviceName", device_name),
-                ("productKey", product_key),
-            ],
-        ),
-    }
+    crate::sign::sign_mqtt_content(
+        method,
+        secret.expose().as_bytes(),
+        client_id,
+        device_name,
+        product_key,
+        timestamp,
+    )
 }
 
 /// [`mqtt_password`] with a [`PreparedKey`] made from the device secret.
@@ -427,25 +413,7 @@ pub fn mqtt_password_prepared(
     product_key: &str,
     timestamp: Option<&str>,
 ) -> Tag {
-    match timestamp {
-        Some(ts) => key.sign_params(
-            method,
-            &[
-                ("clientId", client_id),
-                ("deviceName", device_name),
-                ("productKey", product_key),
-                ("timestamp", ts),
-            ],
-        ),
-        None => key.sign_params(
-            method,
-            &[
-                ("clientId", client_id),
-                ("deviceName", device_name),
-                ("productKey", product_key),
-            ],
-        ),
-    }
+    key.sign_mqtt_content(method, client_id, device_name, product_key, timestamp)
 }
 
 /// The MQTT password of dynamic registration: HMAC over
