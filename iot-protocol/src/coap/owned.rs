@@ -360,35 +360,48 @@ impl OwnedMessage {
         4 + self.token.len() + self.options_len + payload
     }
 
-    /// Appends the encoded message to `out` after validating it. Grows `out` once.
+    /// Appends the encoded message to `out` after validating it. Grows `out` at most once.
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let len = self.checked_len()?;
-        out.reserve(len);
-        let start = out.len();
-        // Header and options are written in place; the payload is appended with one copy.
-        let head = len - self.payload_part();
-        out.resize(start + head, 0);
-        self.write_head(&mut out[start..]);
-        if !self.payload.is_empty() {
-            out.push(0xff);
+        let payload = self.payload.len();
+        // Header, token, options and the payload marker.
+        let head = len - payload;
+        if head <= STACK_HEAD {
+            // The usual case: assemble the head in a stack buffer, append it with one copy of
+            // constant size (cheaper than zero-filling `out` and writing into it, or than a
+            // `memcpy` call of variable length), cut it to its real length, then append the
+            // payload. `out` is grown once, to hold the constant-size copy.
+            let mut stack = [0u8; STACK_HEAD];
+            let mut w = SliceWriter {
+                buf: &mut stack,
+                at: 0,
+            };
+            self.write_head(&mut w);
+            let start = out.len();
+            out.reserve(STACK_HEAD + payload);
+            out.extend_from_slice(&stack);
+            out.truncate(start + head);
+            out.extend_from_slice(&self.payload);
+        } else {
+            // Long option values: write in place.
+            let start = out.len();
+            out.reserve(len);
+            out.resize(start + head, 0);
+            let mut w = SliceWriter {
+                buf: &mut out[start..],
+                at: 0,
+            };
+            self.write_head(&mut w);
             out.extend_from_slice(&self.payload);
         }
         Ok(())
     }
 
-    #[inline]
-    fn payload_part(&self) -> usize {
-        if self.payload.is_empty() {
-            0
-        } else {
-            1 + self.payload.len()
-        }
-    }
-
-    /// Encodes into a new vector.
+    /// Encodes into a new vector of exactly the encoded length.
     pub fn to_vec(&self) -> Result<Vec<u8>, EncodeError> {
-        let mut v = Vec::new();
-        self.encode(&mut v)?;
+        let len = self.checked_len()?;
+        let mut v = alloc::vec![0u8; len];
+        self.write(&mut v);
         Ok(v)
     }
 
@@ -403,19 +416,15 @@ impl OwnedMessage {
 
     /// Writes the validated message into `buf`, which has exactly the encoded length.
     fn write(&self, buf: &mut [u8]) -> usize {
-        let at = self.write_head(buf);
-        let mut w = SliceWriter { buf, at };
-        if !self.payload.is_empty() {
-            w.byte(0xff);
-            w.put(&self.payload);
-        }
+        let mut w = SliceWriter { buf, at: 0 };
+        self.write_head(&mut w);
+        w.put(&self.payload);
         w.at
     }
 
-    /// Writes header, token and options into `buf`; returns the bytes written.
-    #[inline]
-    fn write_head(&self, buf: &mut [u8]) -> usize {
-        let mut w = SliceWriter { buf, at: 0 };
+    /// Writes header, token, options and (when there is a payload) the payload marker.
+    #[inline(always)]
+    fn write_head(&self, w: &mut SliceWriter<'_>) {
         w.byte(0x40 | (self.mtype.bits() << 4) | self.token.tkl());
         w.byte(self.code.0);
         let [m0, m1] = self.message_id.to_be_bytes();
@@ -428,9 +437,15 @@ impl OwnedMessage {
             w.put(v);
             prev = n.0;
         }
-        w.at
+        if !self.payload.is_empty() {
+            w.byte(0xff);
+        }
     }
 }
+
+/// Largest head (header, token, options, payload marker) that [`OwnedMessage::encode`]
+/// assembles on the stack; typical device messages need 10-40 bytes.
+const STACK_HEAD: usize = 64;
 
 struct SliceWriter<'a> {
     buf: &'a mut [u8],
@@ -472,6 +487,11 @@ impl SliceWriter<'_> {
     #[inline(always)]
     #[allow(clippy::cast_possible_truncation)]
     fn option_header(&mut self, delta: u16, len: usize) {
+        if delta < 13 && len < 13 {
+            // One byte, no extended fields: almost every option of a device message.
+            self.byte((delta as u8) << 4 | len as u8);
+            return;
+        }
         let (dn, de, dl) = nibble(u32::from(delta));
         let (ln, le, ll) = nibble(u32::try_from(len).unwrap_or(u32::MAX));
         self.byte((dn << 4) | ln);
