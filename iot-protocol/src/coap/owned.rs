@@ -423,11 +423,13 @@ impl OwnedMessage {
     /// Writes header, token, options and (when there is a payload) the payload marker.
     #[inline(always)]
     fn write_head(&self, w: &mut SliceWriter<'_>) {
-        w.byte(0x40 | (self.mtype.bits() << 4) | self.token.tkl());
-        w.byte(self.code.0);
         let [m0, m1] = self.message_id.to_be_bytes();
-        w.byte(m0);
-        w.byte(m1);
+        w.array([
+            0x40 | (self.mtype.bits() << 4) | self.token.tkl(),
+            self.code.0,
+            m0,
+            m1,
+        ]);
         w.token(&self.token);
         let mut prev = 0u16;
         for (n, v) in &self.options {
@@ -457,6 +459,17 @@ impl SliceWriter<'_> {
             *d = b;
         }
         self.at += 1;
+    }
+
+    /// A constant-size group of bytes in one move (the 4-byte fixed header).
+    #[inline(always)]
+    fn array<const N: usize>(&mut self, b: [u8; N]) {
+        if let Some(dst) = self.buf.get_mut(self.at..self.at + N) {
+            if let Ok(d) = <&mut [u8; N]>::try_from(dst) {
+                *d = b;
+            }
+        }
+        self.at += N;
     }
 
     /// The token: one 8-byte move when the buffer has room past it (the stack head always
