@@ -464,10 +464,12 @@ impl SliceWriter<'_> {
     /// A constant-size group of bytes in one move (the 4-byte fixed header).
     #[inline(always)]
     fn array<const N: usize>(&mut self, b: [u8; N]) {
-        if let Some(dst) = self.buf.get_mut(self.at..self.at + N) {
-            if let Ok(d) = <&mut [u8; N]>::try_from(dst) {
-                *d = b;
-            }
+        if let Some(d) = self
+            .buf
+            .get_mut(self.at..self.at + N)
+            .and_then(|d| <&mut [u8; N]>::try_from(d).ok())
+        {
+            *d = b;
         }
         self.at += N;
     }
