@@ -1,12 +1,24 @@
 //! CoAP parse and serialize throughput against coap-lite on the same bytes, in the same run.
 //!
 //! `cargo bench -p iot-protocol --bench coap -- --warm-up-time 1 --measurement-time 3`
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+//!
+//! With `COAP_AB=1` in the environment it instead runs an interleaved A/B of serialization for
+//! loaded machines: every round runs each contender 1,000 times on the same message, 300 rounds,
+//! and the best round of each is kept, so a burst of load from other processes hits all alike.
+//! It prints a Markdown table of nanoseconds per message and ratios.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
 
 use std::hint::black_box;
+use std::time::Instant;
 
 use bytes::Bytes;
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use iot_protocol::coap::{
     BlockValue, Code, ContentFormat, Message, MessageType, OptionNumber, OwnedMessage, Token,
 };
@@ -96,5 +108,70 @@ fn bench(c: &mut Criterion) {
     }
 }
 
+const AB_N: usize = 1000;
+const AB_ROUNDS: usize = 300;
+
+/// Best time in nanoseconds per message of each contender, measured round-robin.
+fn race(contenders: &mut [&mut dyn FnMut()]) -> Vec<f64> {
+    let mut best = vec![u128::MAX; contenders.len()];
+    for _ in 0..AB_ROUNDS {
+        for (i, run) in contenders.iter_mut().enumerate() {
+            let t = Instant::now();
+            for _ in 0..AB_N {
+                run();
+            }
+            best[i] = best[i].min(t.elapsed().as_nanos());
+        }
+    }
+    best.into_iter().map(|ns| ns as f64 / AB_N as f64).collect()
+}
+
+fn serialize_ab() {
+    println!(
+        "| fixture | ours encode (Vec) | ours encode_into_slice | coap-lite to_bytes | ratio (Vec / slice) |"
+    );
+    println!("|---|---|---|---|---|");
+    for (name, msg) in fixtures() {
+        let bytes = msg.to_vec().unwrap();
+        let lite = coap_lite::Packet::from_bytes(&bytes).unwrap();
+        assert_eq!(
+            lite.to_bytes().unwrap(),
+            bytes,
+            "{name}: coap-lite round trip"
+        );
+        let mut out = Vec::with_capacity(2048);
+        let mut buf = [0u8; 2048];
+        let t = race(&mut [
+            &mut || {
+                out.clear();
+                black_box(&msg).encode(&mut out).unwrap();
+                black_box(out.len());
+            },
+            &mut || {
+                black_box(black_box(&msg).encode_into_slice(&mut buf).unwrap());
+            },
+            &mut || {
+                black_box(black_box(&lite).to_bytes().unwrap());
+            },
+        ]);
+        println!(
+            "| {name} | {:.1} ns | {:.1} ns | {:.1} ns | **{:.1}x / {:.1}x** |",
+            t[0],
+            t[1],
+            t[2],
+            t[2] / t[0],
+            t[2] / t[1]
+        );
+    }
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if std::env::var_os("COAP_AB").is_some() {
+        serialize_ab();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -69,6 +69,27 @@ proptest! {
         prop_assert_eq!(again, bytes);
     }
 
+    /// `encode` (stack-assembled head for short heads, in-place writes for long ones), `to_vec`
+    /// and `encode_into_slice` write the same bytes; `encode` appends after what `out` holds,
+    /// and `encode_into_slice` touches nothing past the message and refuses a short buffer.
+    #[test]
+    fn encode_paths_agree(m in arb_message(), prefix in prop::collection::vec(any::<u8>(), 0..5)) {
+        let bytes = m.to_vec().unwrap();
+        let mut out = prefix.clone();
+        m.encode(&mut out).unwrap();
+        prop_assert_eq!(&out[..prefix.len()], &prefix[..]);
+        prop_assert_eq!(&out[prefix.len()..], &bytes[..]);
+        let mut buf = vec![0xa5u8; bytes.len() + 3];
+        prop_assert_eq!(m.encode_into_slice(&mut buf).unwrap(), bytes.len());
+        prop_assert_eq!(&buf[..bytes.len()], &bytes[..]);
+        prop_assert_eq!(&buf[bytes.len()..], &[0xa5u8; 3][..]);
+        let mut short = vec![0u8; bytes.len() - 1];
+        prop_assert_eq!(
+            m.encode_into_slice(&mut short),
+            Err(EncodeError::BufferTooSmall { needed: bytes.len() })
+        );
+    }
+
     /// The encoder tracks the option area's size and validity incrementally: after any sequence
     /// of edits it must agree with a message rebuilt from scratch.
     #[test]

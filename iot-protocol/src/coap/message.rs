@@ -226,6 +226,12 @@ impl Token {
         &self.bytes[..usize::from(self.len)]
     }
 
+    /// All eight bytes of the token's storage; those past [`len`](Self::len) are zero.
+    #[inline]
+    pub(crate) fn padded(&self) -> &[u8; 8] {
+        &self.bytes
+    }
+
     /// Its length as the header's TKL field.
     #[inline]
     pub(crate) fn tkl(&self) -> u8 {

@@ -360,35 +360,46 @@ impl OwnedMessage {
         4 + self.token.len() + self.options_len + payload
     }
 
-    /// Appends the encoded message to `out` after validating it. Grows `out` once.
+    /// Appends the encoded message to `out` after validating it. Grows `out` at most once.
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let len = self.checked_len()?;
-        out.reserve(len);
-        let start = out.len();
-        // Header and options are written in place; the payload is appended with one copy.
-        let head = len - self.payload_part();
-        out.resize(start + head, 0);
-        self.write_head(&mut out[start..]);
-        if !self.payload.is_empty() {
-            out.push(0xff);
+        let payload = self.payload.len();
+        // Header, token, options and the payload marker.
+        let head = len - payload;
+        if head <= STACK_HEAD {
+            // The usual case: append a constant-size block of zeros (a few vector stores,
+            // cheaper than a `memset` call of variable length), write the head into it, cut
+            // it to the head's real length, then append the payload. `out` grows once.
+            let start = out.len();
+            out.reserve(STACK_HEAD + payload);
+            out.extend_from_slice(&[0u8; STACK_HEAD]);
+            let mut w = SliceWriter {
+                buf: &mut out[start..],
+                at: 0,
+            };
+            self.write_head(&mut w);
+            out.truncate(start + head);
+            out.extend_from_slice(&self.payload);
+        } else {
+            // Long option values: write in place.
+            let start = out.len();
+            out.reserve(len);
+            out.resize(start + head, 0);
+            let mut w = SliceWriter {
+                buf: &mut out[start..],
+                at: 0,
+            };
+            self.write_head(&mut w);
             out.extend_from_slice(&self.payload);
         }
         Ok(())
     }
 
-    #[inline]
-    fn payload_part(&self) -> usize {
-        if self.payload.is_empty() {
-            0
-        } else {
-            1 + self.payload.len()
-        }
-    }
-
-    /// Encodes into a new vector.
+    /// Encodes into a new vector of exactly the encoded length.
     pub fn to_vec(&self) -> Result<Vec<u8>, EncodeError> {
-        let mut v = Vec::new();
-        self.encode(&mut v)?;
+        let len = self.checked_len()?;
+        let mut v = alloc::vec![0u8; len];
+        self.write(&mut v);
         Ok(v)
     }
 
@@ -403,34 +414,38 @@ impl OwnedMessage {
 
     /// Writes the validated message into `buf`, which has exactly the encoded length.
     fn write(&self, buf: &mut [u8]) -> usize {
-        let at = self.write_head(buf);
-        let mut w = SliceWriter { buf, at };
-        if !self.payload.is_empty() {
-            w.byte(0xff);
-            w.put(&self.payload);
-        }
+        let mut w = SliceWriter { buf, at: 0 };
+        self.write_head(&mut w);
+        w.put(&self.payload);
         w.at
     }
 
-    /// Writes header, token and options into `buf`; returns the bytes written.
-    #[inline]
-    fn write_head(&self, buf: &mut [u8]) -> usize {
-        let mut w = SliceWriter { buf, at: 0 };
-        w.byte(0x40 | (self.mtype.bits() << 4) | self.token.tkl());
-        w.byte(self.code.0);
+    /// Writes header, token, options and (when there is a payload) the payload marker.
+    #[inline(always)]
+    fn write_head(&self, w: &mut SliceWriter<'_>) {
         let [m0, m1] = self.message_id.to_be_bytes();
-        w.byte(m0);
-        w.byte(m1);
-        w.small(self.token.as_bytes());
+        w.array([
+            0x40 | (self.mtype.bits() << 4) | self.token.tkl(),
+            self.code.0,
+            m0,
+            m1,
+        ]);
+        w.token(&self.token);
         let mut prev = 0u16;
         for (n, v) in &self.options {
             w.option_header(n.0 - prev, v.len());
             w.put(v);
             prev = n.0;
         }
-        w.at
+        if !self.payload.is_empty() {
+            w.byte(0xff);
+        }
     }
 }
+
+/// Largest head (header, token, options, payload marker) that [`OwnedMessage::encode`]
+/// writes into a constant-size zeroed block; typical device messages need 10-40 bytes.
+const STACK_HEAD: usize = 64;
 
 struct SliceWriter<'a> {
     buf: &'a mut [u8],
@@ -444,6 +459,33 @@ impl SliceWriter<'_> {
             *d = b;
         }
         self.at += 1;
+    }
+
+    /// A constant-size group of bytes in one move (the 4-byte fixed header).
+    #[inline(always)]
+    fn array<const N: usize>(&mut self, b: [u8; N]) {
+        if let Some(d) = self
+            .buf
+            .get_mut(self.at..self.at + N)
+            .and_then(|d| <&mut [u8; N]>::try_from(d).ok())
+        {
+            *d = b;
+        }
+        self.at += N;
+    }
+
+    /// The token: one 8-byte move when the buffer has room past it (the stack head always
+    /// has), then only its length counts.
+    #[inline(always)]
+    fn token(&mut self, t: &Token) {
+        if let Some(dst) = self.buf.get_mut(self.at..self.at + 8) {
+            if let Ok(d) = <&mut [u8; 8]>::try_from(dst) {
+                *d = *t.padded();
+            }
+            self.at += t.len();
+        } else {
+            self.small(t.as_bytes());
+        }
     }
 
     /// Short values (tokens, uints, short strings) are copied with fixed-size moves, cheaper
@@ -472,6 +514,11 @@ impl SliceWriter<'_> {
     #[inline(always)]
     #[allow(clippy::cast_possible_truncation)]
     fn option_header(&mut self, delta: u16, len: usize) {
+        if delta < 13 && len < 13 {
+            // One byte, no extended fields: almost every option of a device message.
+            self.byte((delta as u8) << 4 | len as u8);
+            return;
+        }
         let (dn, de, dl) = nibble(u32::from(delta));
         let (ln, le, ll) = nibble(u32::try_from(len).unwrap_or(u32::MAX));
         self.byte((dn << 4) | ln);
@@ -490,28 +537,44 @@ impl SliceWriter<'_> {
     }
 }
 
-/// Copies `src` into `dst` (same length) with a constant-size move for lengths up to 16.
+/// Copies `src` into `dst` (same length). Lengths up to 16 take two overlapping moves of a
+/// constant size (first and last 8, 4, 2 or 1 bytes), so there is no `memcpy` call and no jump
+/// table on the hot path.
 #[inline(always)]
 fn copy_small(dst: &mut [u8], src: &[u8]) {
-    macro_rules! fixed {
-        ($($n:literal)*) => {
-            match src.len() {
-                $($n => {
-                    if let (Ok(d), Ok(s)) =
-                        (<&mut [u8; $n]>::try_from(&mut *dst), <&[u8; $n]>::try_from(src))
-                    {
-                        *d = *s;
-                    }
-                })*
-                _ => {
-                    if dst.len() == src.len() {
-                        dst.copy_from_slice(src);
-                    }
-                }
+    let n = src.len();
+    if n != dst.len() {
+        return;
+    }
+    macro_rules! two {
+        ($k:literal) => {
+            if let (Ok(d), Ok(s)) = (
+                <&mut [u8; $k]>::try_from(&mut dst[..$k]),
+                <&[u8; $k]>::try_from(&src[..$k]),
+            ) {
+                *d = *s;
+            }
+            if let (Ok(d), Ok(s)) = (
+                <&mut [u8; $k]>::try_from(&mut dst[n - $k..]),
+                <&[u8; $k]>::try_from(&src[n - $k..]),
+            ) {
+                *d = *s;
             }
         };
     }
-    fixed!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
+    if n >= 8 {
+        if n <= 16 {
+            two!(8);
+        } else {
+            dst.copy_from_slice(src);
+        }
+    } else if n >= 4 {
+        two!(4);
+    } else if n >= 2 {
+        two!(2);
+    } else if n == 1 {
+        dst[0] = src[0];
+    }
 }
 
 impl fmt::Debug for OwnedMessage {
