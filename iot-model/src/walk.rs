@@ -291,6 +291,16 @@ pub(crate) fn node<S: Sink>(n: &Node, v: &Value, path: &Path<'_>, sink: &mut S) 
     }
 }
 
+/// Reports that the value at `path` is not a JSON object (the one shape every message part has).
+fn not_object<S: Sink>(path: &Path<'_>, sink: &mut S) -> bool {
+    sink.report(
+        path,
+        Rule::Type {
+            expected: Expected::Object,
+        },
+    )
+}
+
 fn date<S: Sink>(v: &Value, path: &Path<'_>, sink: &mut S) -> bool {
     match v {
         Value::String(s) => {
@@ -341,12 +351,7 @@ fn time<S: Sink>(v: &Value, path: &Path<'_>, sink: &mut S) -> bool {
 
 fn struct_value<S: Sink>(members: &Members, v: &Value, path: &Path<'_>, sink: &mut S) -> bool {
     let Value::Object(obj) = v else {
-        return sink.report(
-            path,
-            Rule::Type {
-                expected: Expected::Object,
-            },
-        );
+        return not_object(path, sink);
     };
     let mut matched = 0usize;
     let mut hint = 0;
@@ -381,12 +386,7 @@ fn struct_value<S: Sink>(members: &Members, v: &Value, path: &Path<'_>, sink: &m
 /// Event value, service input/output: members optional, unknown ones rejected.
 fn params<S: Sink>(members: &Members, v: &Value, path: &Path<'_>, sink: &mut S) -> bool {
     let Value::Object(obj) = v else {
-        return sink.report(
-            path,
-            Rule::Type {
-                expected: Expected::Object,
-            },
-        );
+        return not_object(path, sink);
     };
     let mut hint = 0;
     for (k, val) in obj {
@@ -463,12 +463,7 @@ pub(crate) fn property_post<S: Sink>(
     sink: &mut S,
 ) -> bool {
     let Value::Object(obj) = v else {
-        return sink.report(
-            path,
-            Rule::Type {
-                expected: Expected::Object,
-            },
-        );
+        return not_object(path, sink);
     };
     if obj.len() > MAX_PROPERTIES && !sink.report(path, Rule::TooManyProperties) {
         return false;
@@ -489,12 +484,7 @@ pub(crate) fn property_post<S: Sink>(
 
 fn property_set<S: Sink>(t: &ModelTree, v: &Value, path: &Path<'_>, sink: &mut S) -> bool {
     let Value::Object(obj) = v else {
-        return sink.report(
-            path,
-            Rule::Type {
-                expected: Expected::Object,
-            },
-        );
+        return not_object(path, sink);
     };
     for (k, val) in obj {
         let p = Path::Key(path, k);
@@ -512,12 +502,7 @@ fn property_set<S: Sink>(t: &ModelTree, v: &Value, path: &Path<'_>, sink: &mut S
 
 fn event_post<S: Sink>(members: &Members, v: &Value, path: &Path<'_>, sink: &mut S) -> bool {
     let Value::Object(obj) = v else {
-        return sink.report(
-            path,
-            Rule::Type {
-                expected: Expected::Object,
-            },
-        );
+        return not_object(path, sink);
     };
     for (k, val) in obj {
         let p = Path::Key(path, k);
@@ -545,12 +530,7 @@ fn events_object<S: Sink>(
     sink: &mut S,
 ) -> bool {
     let Value::Object(obj) = v else {
-        return sink.report(
-            path,
-            Rule::Type {
-                expected: Expected::Object,
-            },
-        );
+        return not_object(path, sink);
     };
     if limit.is_some_and(|l| obj.len() > l) && !sink.report(path, Rule::TooManyEvents) {
         return false;
@@ -584,12 +564,7 @@ fn identity<'m, S: Sink>(
         };
     };
     let Value::Object(id) = id else {
-        return if sink.report(
-            &ip,
-            Rule::Type {
-                expected: Expected::Object,
-            },
-        ) {
+        return if not_object(&ip, sink) {
             Ok(None)
         } else {
             Err(())
@@ -635,12 +610,7 @@ fn pack_post<S: Sink>(
 ) -> bool {
     let root = Path::Root;
     let Value::Object(obj) = v else {
-        return sink.report(
-            &root,
-            Rule::Type {
-                expected: Expected::Object,
-            },
-        );
+        return not_object(&root, sink);
     };
     for (k, val) in obj {
         let p = Path::Key(&root, k);
@@ -677,12 +647,7 @@ fn sub_devices<S: Sink>(
     for (i, item) in items.iter().enumerate() {
         let ip = Path::Index(path, i);
         let Value::Object(obj) = item else {
-            if !sink.report(
-                &ip,
-                Rule::Type {
-                    expected: Expected::Object,
-                },
-            ) {
+            if !not_object(&ip, sink) {
                 return false;
             }
             continue;
@@ -725,12 +690,7 @@ fn history_post<S: Sink>(
     for (i, item) in items.iter().enumerate() {
         let ip = Path::Index(&root, i);
         let Value::Object(obj) = item else {
-            if !sink.report(
-                &ip,
-                Rule::Type {
-                    expected: Expected::Object,
-                },
-            ) {
+            if !not_object(&ip, sink) {
                 return false;
             }
             continue;
