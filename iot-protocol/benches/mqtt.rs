@@ -12,16 +12,15 @@
 
 use std::hint::black_box;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use iot_protocol::mqtt::{
-    Connect, Decoder, Encoder, Packet, Properties, ProtocolVersion, Publish, QoS, Subscribe,
-    Subscription, Will,
-};
+use iot_protocol::mqtt::{Decoder, Encoder, Packet, ProtocolVersion};
 use rumqttc::mqttbytes::v4 as r4;
 use rumqttc::v5::mqttbytes::v5 as r5;
 
-const N: usize = 1000;
+#[path = "support/mqtt_fixtures.rs"]
+mod fixtures;
+
 const MAX: usize = 1 << 20;
 const MAX32: u32 = 1 << 20;
 
@@ -183,87 +182,13 @@ fn bench_packets(c: &mut Criterion, group: &str, version: ProtocolVersion, packe
     g.finish();
 }
 
-fn publishes(topic: &str, qos: QoS, payload: usize) -> Vec<Packet> {
-    let payload = Bytes::from(vec![0xa5u8; payload]);
-    (0..N)
-        .map(|i| {
-            let mut p = Publish::new(topic, payload.clone());
-            p.qos = qos;
-            if qos != QoS::AtMostOnce {
-                p.packet_id = u16::try_from(i % 100 + 1).unwrap();
-            }
-            Packet::Publish(p)
-        })
-        .collect()
-}
-
-fn publish(c: &mut Criterion) {
-    let long_topic: String = "devices/a1b2c3d4/".to_owned() + &"telemetry/".repeat(9)[..83];
-    assert_eq!(long_topic.len(), 100);
+fn all(c: &mut Criterion) {
     for version in [ProtocolVersion::V311, ProtocolVersion::V5] {
-        for (qos, q) in [(QoS::AtMostOnce, "qos0"), (QoS::AtLeastOnce, "qos1")] {
-            for payload in [64, 1024] {
-                for (topic, t) in [("hello/world", "short"), (long_topic.as_str(), "100B")] {
-                    let group = format!("publish-{q}-{payload}B-topic-{t}");
-                    bench_packets(c, &group, version, publishes(topic, qos, payload));
-                }
-            }
+        for (name, packets) in fixtures::cases(version) {
+            bench_packets(c, &name, version, packets);
         }
     }
 }
 
-fn connect(c: &mut Criterion) {
-    for version in [ProtocolVersion::V311, ProtocolVersion::V5] {
-        let v5 = version == ProtocolVersion::V5;
-        let mut connect = Connect::new(version, "a1b2c3d4e5.device-0042");
-        connect.username = Some("device-0042&a1b2c3d4e5".into());
-        connect.password = Some(Bytes::from_static(
-            b"b2488041f64f425016b467ee1c94959ebd592ad1",
-        ));
-        connect.will = Some(Will {
-            topic: "devices/device-0042/status".into(),
-            payload: Bytes::from_static(b"offline"),
-            qos: QoS::AtLeastOnce,
-            retain: true,
-            properties: if v5 {
-                Properties {
-                    will_delay_interval: Some(30),
-                    ..Properties::new()
-                }
-            } else {
-                Properties::new()
-            },
-        });
-        if v5 {
-            connect.properties = Properties {
-                session_expiry_interval: Some(3600),
-                receive_maximum: Some(64),
-                maximum_packet_size: Some(1 << 20),
-                topic_alias_maximum: Some(16),
-                user_properties: vec![("fw".into(), "1.4.2".into())],
-                ..Properties::new()
-            };
-        }
-        let packets = (0..N).map(|_| Packet::from(connect.clone())).collect();
-        bench_packets(c, "connect-with-properties", version, packets);
-    }
-}
-
-fn subscribe(c: &mut Criterion) {
-    for version in [ProtocolVersion::V311, ProtocolVersion::V5] {
-        let subscribe = Subscribe {
-            packet_id: 7,
-            subscriptions: (0..10)
-                .map(|i| Subscription::new(format!("devices/+/sensor-{i}/#"), QoS::AtLeastOnce))
-                .collect(),
-            properties: Properties::new(),
-        };
-        let packets = (0..N)
-            .map(|_| Packet::Subscribe(subscribe.clone()))
-            .collect();
-        bench_packets(c, "subscribe-10-filters", version, packets);
-    }
-}
-
-criterion_group!(benches, publish, connect, subscribe);
+criterion_group!(benches, all);
 criterion_main!(benches);
