@@ -3,15 +3,15 @@
 //! for `poll_transmit`.
 
 use alloc::{boxed::Box, collections::VecDeque, string::String, vec::Vec};
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
 use super::{
     AckOutcome, DropReason, Event, ProtocolError, PublishError,
     state::{Instant, Message, OutgoingMessage, SessionState, StoredSubscription},
 };
 use crate::mqtt::{
-    Disconnect, EncodeError, Encoder, MqttString, Packet, ProtocolVersion, PubAck, PubComp, PubRec,
-    PubRel, Publish, QoS,
+    Auth, AuthReasonCode, Disconnect, EncodeError, Encoder, MqttString, Packet, Properties,
+    ProtocolVersion, PubAck, PubComp, PubRec, PubRel, Publish, QoS,
     reason::{
         DisconnectReasonCode, PubAckReasonCode, PubCompReasonCode, PubRecReasonCode,
         PubRelReasonCode,
@@ -224,6 +224,17 @@ impl Core {
 
     pub(super) fn send_packet(&mut self, p: Packet) {
         self.control.push(Control::Packet(Box::new(p)));
+    }
+
+    /// Queues an AUTH packet of the enhanced authentication `method` (5.0 §3.15, §4.12).
+    pub(super) fn send_auth(&mut self, method: &str, code: AuthReasonCode, data: Option<Bytes>) {
+        let mut properties = Properties::new();
+        properties.authentication_method = Some(MqttString::from(method));
+        properties.authentication_data = data;
+        self.send_packet(Packet::Auth(Auth {
+            reason_code: code,
+            properties,
+        }));
     }
 
     pub(super) fn send_control(&mut self, c: Control) {

@@ -406,13 +406,7 @@ impl ServerSession {
         let Some(method) = self.auth_method.as_deref() else {
             return Err(SessionError::NoAuthenticationMethod);
         };
-        let mut properties = Properties::new();
-        properties.authentication_method = Some(MqttString::from(method));
-        properties.authentication_data = data;
-        self.core.send_packet(Packet::Auth(Auth {
-            reason_code: code,
-            properties,
-        }));
+        self.core.send_auth(method, code, data);
         Ok(())
     }
 
