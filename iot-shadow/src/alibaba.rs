@@ -12,7 +12,7 @@ use core::fmt;
 use serde_json::Value;
 
 use crate::dialect::Dialect;
-use crate::document::{MetaStyle, Object, Section, SectionUpdate, ShadowDocument, UpdateRequest};
+use crate::document::{MetaStyle, Object, SectionUpdate, ShadowDocument, UpdateRequest};
 use crate::error::{ShadowError, TopicError};
 use crate::message::{self, obj};
 use crate::time::EpochMillis;
@@ -233,25 +233,8 @@ pub fn reply_error(error: &ShadowError, now: EpochMillis) -> Value {
     ])
 }
 
-fn state_and_metadata(document: &ShadowDocument) -> (Value, Value) {
-    let mut state = Object::new();
-    let mut meta = Object::new();
-    for (name, section) in [
-        ("desired", Section::Desired),
-        ("reported", Section::Reported),
-    ] {
-        if let Some(s) = document.section(section) {
-            state.insert(name.into(), Value::Object(s.clone()));
-        }
-        if let Some(m) = document.metadata(section, MetaStyle::Timestamp) {
-            meta.insert(name.into(), m);
-        }
-    }
-    (Value::Object(state), Value::Object(meta))
-}
-
 fn full_state(method: &'static str, document: &ShadowDocument, now: EpochMillis) -> Value {
-    let (state, metadata) = state_and_metadata(document);
+    let (state, metadata) = document.state_and_metadata(MetaStyle::Timestamp);
     obj([
         ("method", Value::from(method)),
         (

@@ -275,22 +275,10 @@ pub fn update_delta(
 /// `state`, `metadata` and `version` of a document, as `/update/documents` shows each side.
 #[must_use]
 pub fn snapshot(document: &ShadowDocument) -> Value {
-    let mut state = Object::new();
-    let mut meta = Object::new();
-    for (name, section) in [
-        ("desired", Section::Desired),
-        ("reported", Section::Reported),
-    ] {
-        if let Some(s) = document.section(section) {
-            state.insert(name.into(), Value::Object(s.clone()));
-        }
-        if let Some(m) = document.metadata(section, MetaStyle::Timestamp) {
-            meta.insert(name.into(), m);
-        }
-    }
+    let (state, meta) = document.state_and_metadata(MetaStyle::Timestamp);
     obj([
-        ("state", Value::Object(state)),
-        ("metadata", Value::Object(meta)),
+        ("state", state),
+        ("metadata", meta),
         ("version", Value::from(document.version())),
     ])
 }

@@ -504,6 +504,26 @@ impl ShadowDocument {
         Some(render_meta(state, meta, style))
     }
 
+    /// The `state` object (`desired` and `reported`, each only if present) and the `metadata`
+    /// object mirroring it in `style`: the pair that full-document messages of every dialect carry.
+    #[must_use]
+    pub fn state_and_metadata(&self, style: MetaStyle) -> (Value, Value) {
+        let mut state = Object::new();
+        let mut meta = Object::new();
+        for (name, section) in [
+            ("desired", Section::Desired),
+            ("reported", Section::Reported),
+        ] {
+            if let Some(s) = self.section(section) {
+                state.insert(name.into(), Value::Object(s.clone()));
+            }
+            if let Some(m) = self.metadata(section, style) {
+                meta.insert(name.into(), m);
+            }
+        }
+        (Value::Object(state), Value::Object(meta))
+    }
+
     /// Metadata of one section as a borrowed view that serializes like
     /// [`ShadowDocument::metadata`] without building a `Value` first.
     #[must_use]
