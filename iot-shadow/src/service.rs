@@ -149,6 +149,26 @@ impl<S: ShadowStore> ShadowService<S> {
         now: EpochMillis,
         build: impl Fn(Option<&[u8]>, &ShadowDocument, &UpdateOutcome) -> T,
     ) -> Result<T, ShadowError> {
+        self.with_retry(key, |loaded| {
+            let mut doc = loaded.unwrap_or_default();
+            let previous =
+                (self.publish_documents && doc.exists() && self.dialect.vendor() == Vendor::Aws)
+                    .then(|| aws::snapshot_bytes(&doc));
+            let outcome = doc.apply_update(request, &self.dialect, now)?;
+            let built = build(previous.as_deref(), &doc, &outcome);
+            Ok((doc, built))
+        })
+        .await
+    }
+
+    /// Loads the shadow, lets `change` turn it into the new document and a result, and stores
+    /// that document with compare-and-swap on the version it was loaded at; when another writer
+    /// won the race, starts again, at most `max_attempts` times.
+    async fn with_retry<T>(
+        &self,
+        key: &ShadowKey,
+        mut change: impl FnMut(Option<ShadowDocument>) -> Result<(ShadowDocument, T), ShadowError>,
+    ) -> Result<T, ShadowError> {
         for _ in 0..self.max_attempts {
             let loaded = self
                 .store
@@ -156,14 +176,9 @@ impl<S: ShadowStore> ShadowService<S> {
                 .await
                 .map_err(|_| ShadowError::Internal)?;
             let expected = loaded.as_ref().map(VersionTag::of);
-            let mut doc = loaded.unwrap_or_default();
-            let previous =
-                (self.publish_documents && doc.exists() && self.dialect.vendor() == Vendor::Aws)
-                    .then(|| aws::snapshot_bytes(&doc));
-            let outcome = doc.apply_update(request, &self.dialect, now)?;
-            let built = build(previous.as_deref(), &doc, &outcome);
+            let (doc, result) = change(loaded)?;
             match self.store.compare_and_swap(key, expected, doc).await {
-                Ok(true) => return Ok(built),
+                Ok(true) => return Ok(result),
                 Ok(false) => {}
                 Err(_) => return Err(ShadowError::Internal),
             }
@@ -181,24 +196,14 @@ impl<S: ShadowStore> ShadowService<S> {
         version: Option<i64>,
         now: EpochMillis,
     ) -> Result<u64, ShadowError> {
-        for _ in 0..self.max_attempts {
-            let loaded = self
-                .store
-                .load(key)
-                .await
-                .map_err(|_| ShadowError::Internal)?;
+        self.with_retry(key, |loaded| {
             let Some(mut doc) = loaded else {
                 return Err(ShadowError::NotFound);
             };
-            let expected = Some(VersionTag::of(&doc));
             let deleted = doc.delete(version, &self.dialect, now)?;
-            match self.store.compare_and_swap(key, expected, doc).await {
-                Ok(true) => return Ok(deleted),
-                Ok(false) => {}
-                Err(_) => return Err(ShadowError::Internal),
-            }
-        }
-        Err(ShadowError::Internal)
+            Ok((doc, deleted))
+        })
+        .await
     }
 
     /// Handles a request published on an AWS or Alibaba shadow topic (the topic names the
