@@ -84,6 +84,7 @@ pub mod alibaba;
 pub mod azure;
 pub mod error;
 pub mod ident;
+mod mac;
 pub mod random;
 pub mod sign;
 #[cfg(feature = "std")]

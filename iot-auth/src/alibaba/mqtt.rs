@@ -847,19 +847,9 @@ impl SecretConnect<'_> {
         policy: &VerifyPolicy,
         now: UnixMillis,
     ) -> Result<(), AuthError> {
-        let method = self.client.sign_method()?;
-        policy.check_method(method)?;
-        policy.check_mode(self.client.secure_mode)?;
-        policy.check_timestamp(self.client.timestamp(), now)?;
-        let expected = mqtt_password(
-            secret,
-            method,
-            self.client.client_id,
-            self.device_name,
-            self.product_key,
-            self.client.timestamp_text(),
-        );
-        check_hex(&expected, self.password, method)
+        self.verify_with(policy, now, |method, cid, dn, pk, ts| {
+            mqtt_password(secret, method, cid, dn, pk, ts)
+        })
     }
 
     /// [`SecretConnect::verify`] with the device secret's [`PreparedKey`] (a platform that
@@ -870,12 +860,25 @@ impl SecretConnect<'_> {
         policy: &VerifyPolicy,
         now: UnixMillis,
     ) -> Result<(), AuthError> {
+        self.verify_with(policy, now, |method, cid, dn, pk, ts| {
+            mqtt_password_prepared(key, method, cid, dn, pk, ts)
+        })
+    }
+
+    /// The policy checks, then the signature made by `sign` (client id, device name, product
+    /// key, timestamp) compared in constant time.
+    #[inline(always)]
+    fn verify_with(
+        &self,
+        policy: &VerifyPolicy,
+        now: UnixMillis,
+        sign: impl FnOnce(SignMethod, &str, &str, &str, Option<&str>) -> Tag,
+    ) -> Result<(), AuthError> {
         let method = self.client.sign_method()?;
         policy.check_method(method)?;
         policy.check_mode(self.client.secure_mode)?;
         policy.check_timestamp(self.client.timestamp(), now)?;
-        let expected = mqtt_password_prepared(
-            key,
+        let expected = sign(
             method,
             self.client.client_id,
             self.device_name,

@@ -8,6 +8,7 @@
 
 mod acl;
 mod flows;
+mod mac;
 mod props;
 mod vectors;
 #[cfg(feature = "x509")]
