@@ -77,6 +77,7 @@
 //! No networking, MQTT, storage or clock: it validates values you hand it. It does not fetch
 //! models from a cloud, evaluate WoT forms or security schemes, or resolve `tm:ref`. The TSL
 //! "extended info" of Modbus/OPC UA gateways (a separate document) is not modelled.
+#![forbid(unsafe_code)]
 
 pub mod alink;
 mod builder;

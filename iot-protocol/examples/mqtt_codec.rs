@@ -14,17 +14,18 @@ use iot_protocol::mqtt::{
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let version = ProtocolVersion::V5;
     let mut connect = Connect::new(version, "thermostat-42");
-    connect.properties.session_expiry_interval = Some(3600);
-    connect.properties.topic_alias_maximum = Some(16);
+    connect.properties.set_session_expiry_interval(Some(3600));
+    connect.properties.set_topic_alias_maximum(Some(16));
 
     let mut publish = Publish::new("home/livingroom/temperature", &b"21.5"[..]);
     publish.qos = QoS::AtLeastOnce;
     publish.packet_id = 1;
-    publish.properties = Properties {
-        message_expiry_interval: Some(60),
-        content_type: Some("text/plain".into()),
-        user_properties: vec![("unit".into(), "celsius".into())],
-        ..Properties::new()
+    publish.properties = {
+        let mut p = Properties::new();
+        p.set_message_expiry_interval(Some(60));
+        p.set_content_type(Some("text/plain".into()));
+        p.set_user_properties(vec![("unit".into(), "celsius".into())]);
+        p
     };
 
     let subscribe = Subscribe {

@@ -26,7 +26,18 @@
 //! | `tokio` | no | tokio-util codecs and a UDP driver |
 //!
 //! Without `std` the crate is `#![no_std]` and needs only `alloc`.
+//!
+//! ## Unsafe code
+//!
+//! One purpose only: the MQTT decoder wraps a received string whose bytes its own scan has
+//! just proved to be ASCII as a `MqttString` without having `bytestring` check the UTF-8 a
+//! second time. All of it goes through one crate-private function
+//! (`MqttString::from_ascii_unchecked`, with a debug assertion that the tests and the fuzz
+//! smoke runs exercise), called from the three places that read strings (`Reader::string`,
+//! `topic_filter`, and the PUBLISH topic), each right after the scan that proves it. Everything
+//! else is safe code; every other crate of the workspace forbids `unsafe`.
 #![no_std]
+#![deny(unsafe_code)]
 #![warn(
     clippy::std_instead_of_core,
     clippy::std_instead_of_alloc,

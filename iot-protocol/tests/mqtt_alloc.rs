@@ -23,11 +23,9 @@ fn stream(version: ProtocolVersion) -> BytesMut {
     let mut p = Publish::new("sensors/building-7/floor-3/temp", vec![0x5a; 1024]);
     p.qos = QoS::AtLeastOnce;
     if version == ProtocolVersion::V5 {
-        p.properties = Properties {
-            message_expiry_interval: Some(3600),
-            topic_alias: Some(3),
-            ..Properties::new()
-        };
+        p.properties = Properties::new()
+            .with_message_expiry_interval(3600)
+            .with_topic_alias(3);
     }
     let enc = Encoder::new(version);
     let mut buf = BytesMut::new();
@@ -86,7 +84,7 @@ fn counting_allocator_sees_allocations() {
     // The measurement would catch an allocation: a decode that keeps a user property must
     // allocate its list.
     let mut p = Publish::new("a/b", &b"x"[..]);
-    p.properties.user_properties.push(("k".into(), "v".into()));
+    p.properties.push_user_property("k", "v");
     let mut buf = BytesMut::new();
     Encoder::new(ProtocolVersion::V5)
         .encode(&Packet::Publish(p), &mut buf)

@@ -185,20 +185,21 @@ fn session(port: u16, version: ProtocolVersion) {
         payload: Bytes::from_static(b"offline"),
         qos: QoS::AtLeastOnce,
         retain: false,
-        properties: props(Properties {
-            will_delay_interval: Some(0),
-            content_type: Some("text/plain".into()),
-            ..Properties::new()
-        }),
+        properties: props(
+            Properties::new()
+                .with_will_delay_interval(0)
+                .with_content_type("text/plain"),
+        ),
     });
-    connect.properties = props(Properties {
-        session_expiry_interval: Some(0),
-        receive_maximum: Some(10),
-        maximum_packet_size: Some(65_536),
-        topic_alias_maximum: Some(4),
-        request_problem_information: Some(true),
-        user_properties: vec![("model".into(), "t-1000".into())],
-        ..Properties::new()
+    connect.properties = props({
+        let mut p = Properties::new();
+        p.set_session_expiry_interval(Some(0));
+        p.set_receive_maximum(Some(10));
+        p.set_maximum_packet_size(Some(65_536));
+        p.set_topic_alias_maximum(Some(4));
+        p.set_request_problem_information(Some(true));
+        p.set_user_properties(vec![("model".into(), "t-1000".into())]);
+        p
     });
     let ack = publisher.connect(connect);
     assert!(!ack.session_present);
@@ -212,11 +213,11 @@ fn session(port: u16, version: ProtocolVersion) {
     // The subscriber: CONNECT with properties, SUBSCRIBE with options.
     let mut subscriber = Conn::open("subscriber", port, version);
     let mut connect = Connect::new(version, format!("{prefix}-subscriber"));
-    connect.properties = props(Properties {
-        receive_maximum: Some(5),
-        topic_alias_maximum: Some(0),
-        ..Properties::new()
-    });
+    connect.properties = props(
+        Properties::new()
+            .with_receive_maximum(5)
+            .with_topic_alias_maximum(0),
+    );
     subscriber.connect(connect);
     let mut data_options = SubscriptionOptions {
         qos: QoS::ExactlyOnce,
@@ -244,10 +245,11 @@ fn session(port: u16, version: ProtocolVersion) {
             },
             Subscription::new(topic("status/#"), QoS::AtLeastOnce),
         ],
-        properties: props(Properties {
-            subscription_identifiers: vec![9],
-            user_properties: vec![("purpose".into(), "interop".into())],
-            ..Properties::new()
+        properties: props({
+            let mut p = Properties::new();
+            p.set_subscription_identifiers(vec![9]);
+            p.set_user_properties(vec![("purpose".into(), "interop".into())]);
+            p
         }),
     });
     match subscriber.recv() {
@@ -270,7 +272,7 @@ fn session(port: u16, version: ProtocolVersion) {
     assert!(r.retain);
     assert_eq!(&r.payload[..], b"last-known");
     if v5 {
-        assert_eq!(r.properties.subscription_identifiers, vec![9]);
+        assert_eq!(r.properties.subscription_identifiers(), vec![9]);
     }
     subscriber.ack(&r);
 
@@ -300,12 +302,13 @@ fn session(port: u16, version: ProtocolVersion) {
         } else {
             20 + u16::try_from(i).unwrap()
         };
-        p.properties = props(Properties {
-            message_expiry_interval: Some(600),
-            topic_alias: Some(1),
-            payload_format_indicator: Some(PayloadFormat::Utf8),
-            user_properties: user_properties.clone(),
-            ..Properties::new()
+        p.properties = props({
+            let mut p = Properties::new();
+            p.set_message_expiry_interval(Some(600));
+            p.set_topic_alias(Some(1));
+            p.set_payload_format_indicator(Some(PayloadFormat::Utf8));
+            p.set_user_properties(user_properties.clone());
+            p
         });
         publisher.publish(p);
 
@@ -318,12 +321,12 @@ fn session(port: u16, version: ProtocolVersion) {
         assert_eq!(got.payload, Bytes::from(format!("reading-{i}")));
         assert_eq!(got.qos, qos);
         if v5 {
-            assert_eq!(got.properties.user_properties, user_properties);
-            let expiry = got.properties.message_expiry_interval.unwrap();
+            assert_eq!(got.properties.user_properties(), user_properties);
+            let expiry = got.properties.message_expiry_interval().unwrap();
             assert!(expiry > 0 && expiry <= 600, "{expiry}");
-            assert_eq!(got.properties.subscription_identifiers, vec![9]);
+            assert_eq!(got.properties.subscription_identifiers(), vec![9]);
             assert_eq!(
-                got.properties.payload_format_indicator,
+                got.properties.payload_format_indicator(),
                 Some(PayloadFormat::Utf8)
             );
         }
@@ -384,9 +387,10 @@ fn session(port: u16, version: ProtocolVersion) {
     subscriber.send(Unsubscribe {
         packet_id: 40,
         filters: vec![topic("+/data").into()],
-        properties: props(Properties {
-            user_properties: vec![("why".into(), "done".into())],
-            ..Properties::new()
+        properties: props({
+            let mut p = Properties::new();
+            p.set_user_properties(vec![("why".into(), "done".into())]);
+            p
         }),
     });
     match subscriber.recv() {
@@ -416,16 +420,16 @@ fn session(port: u16, version: ProtocolVersion) {
     if v5 {
         publisher.send(Disconnect {
             reason_code: DisconnectReasonCode::DisconnectWithWillMessage,
-            properties: Properties {
-                reason_string: Some("maintenance".into()),
-                ..Properties::new()
-            },
+            properties: Properties::new().with_reason_string("maintenance"),
         });
         publisher.expect_closed();
         let will = subscriber.recv_publish();
         assert_eq!(will.topic, topic("status/publisher"));
         assert_eq!(&will.payload[..], b"offline");
-        assert_eq!(will.properties.content_type.as_deref(), Some("text/plain"));
+        assert_eq!(
+            will.properties.content_type().map(|s| s.as_str()),
+            Some("text/plain")
+        );
         subscriber.ack(&will);
     } else {
         publisher.send(Disconnect::new());

@@ -65,22 +65,20 @@ fn connect(version: ProtocolVersion) -> Connect {
         qos: QoS::AtLeastOnce,
         retain: true,
         properties: if v5 {
-            Properties {
-                will_delay_interval: Some(30),
-                ..Properties::new()
-            }
+            Properties::new().with_will_delay_interval(30)
         } else {
             Properties::new()
         },
     });
     if v5 {
-        connect.properties = Properties {
-            session_expiry_interval: Some(3600),
-            receive_maximum: Some(64),
-            maximum_packet_size: Some(1 << 20),
-            topic_alias_maximum: Some(16),
-            user_properties: vec![("fw".into(), "1.4.2".into())],
-            ..Properties::new()
+        connect.properties = {
+            let mut p = Properties::new();
+            p.set_session_expiry_interval(Some(3600));
+            p.set_receive_maximum(Some(64));
+            p.set_maximum_packet_size(Some(1 << 20));
+            p.set_topic_alias_maximum(Some(16));
+            p.set_user_properties(vec![("fw".into(), "1.4.2".into())]);
+            p
         };
     }
     connect

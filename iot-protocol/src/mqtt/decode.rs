@@ -188,12 +188,11 @@ impl Decoder {
         self.parse(&h, frame)
     }
 
-    /// PUBLISH (3.1.1 §3.3, 5.0 §3.3), built in place in the value returned: the packet is
-    /// large and the hot path of every broker and client.
-    #[inline]
+    /// PUBLISH (3.1.1 §3.3, 5.0 §3.3), the hot path of every broker and client.
     ///
     /// The frame is taken by value and becomes the payload (advanced past the variable
     /// header), which saves a reference-count update on the shared buffer per packet.
+    #[inline]
     fn publish(&self, h: &FixedHeader, frame: Bytes) -> Result<Option<Packet>, DecodeError> {
         let v5 = self.version()? == ProtocolVersion::V5;
         let mut r = Reader::new(&frame, h.header_len);
@@ -206,53 +205,20 @@ impl Decoder {
         };
         // 3.1.1 §3.3.2.1, 5.0 §3.3.2.1: "The Topic Name in the PUBLISH packet MUST NOT contain
         // wildcard characters"; U+0000 and ill-formed UTF-8 are refused as in every string.
-        let topic = r.topic_name()?;
+        let (topic_at, topic_len, topic_ascii) = r.topic_name()?;
         // 3.1.1 §2.3.1, 5.0 §2.2.1: QoS 1 and 2 PUBLISH carry a non-zero packet identifier.
         let packet_id = if qos == QoS::AtMostOnce {
             0
         } else {
             packet_id(&mut r)?
         };
-        // The result is built where it is returned and filled in place; every path returns
-        // this one variable, which lets the compiler skip copying the large packet.
-        let mut out: Result<Option<Packet>, DecodeError> = Ok(Some(Packet::Publish(Publish {
-            dup: flags & 0b1000 != 0,
-            qos,
-            retain: flags & 0b0001 != 0,
-            topic,
-            packet_id,
-            properties: Properties::new(),
-            payload: Bytes::new(),
-        })));
-        if let Ok(Some(Packet::Publish(p))) = &mut out {
-            match self.publish_rest(p, &mut r, v5) {
-                Ok(payload_start) => {
-                    let mut payload = frame;
-                    payload.advance(payload_start);
-                    p.payload = payload;
-                }
-                Err(e) => out = Err(e),
-            }
-        }
-        out
-    }
-
-    /// The properties and payload of a PUBLISH whose header fields are in `p`.
-    #[inline]
-    fn publish_rest(
-        &self,
-        p: &mut Publish,
-        r: &mut Reader<'_>,
-        v5: bool,
-    ) -> Result<usize, DecodeError> {
-        let mut alias = None;
-        if v5 {
-            p.properties
-                .decode_into(r, PropertyContext::Packet(PacketType::Publish))?;
-            alias = p.properties.topic_alias;
+        let mut properties = Properties::new();
+        // Most PUBLISH carry no properties: a Property Length of 0 is one byte.
+        if v5 && !r.skip_zero_byte() {
+            properties.decode_into(&mut r, PropertyContext::Packet(PacketType::Publish))?;
             // 5.0 §3.3.2.3.4: "A Topic Alias value of 0 or greater than the Topic Alias Maximum
             // is a Protocol Error" (0 was refused by the property decoder).
-            if let (Some(alias), Some(max)) = (alias, self.topic_alias_maximum)
+            if let (Some(alias), Some(max)) = (properties.topic_alias(), self.topic_alias_maximum)
                 && alias > max
             {
                 return Err(DecodeError::TopicAliasInvalid { alias, max });
@@ -260,10 +226,31 @@ impl Decoder {
         }
         // 3.1.1 §4.7.3: topic names are at least one character long. 5.0 §3.3.2.3.4: a
         // zero-length Topic Name is allowed only with a Topic Alias.
-        if p.topic.is_empty() && alias.is_none() {
+        if topic_len == 0 && properties.topic_alias().is_none() {
             return Err(DecodeError::InvalidTopicName(TopicError::Empty));
         }
-        Ok(r.position())
+        let payload_start = r.position();
+        let topic = if topic_ascii {
+            // SAFETY: `topic_name` reports `true` only when its scan of exactly these bytes
+            // found every one of them below 0x80.
+            #[allow(unsafe_code)]
+            unsafe {
+                r.ascii_string_at(topic_at, topic_len)
+            }
+        } else {
+            r.utf8_string_at(topic_at, topic_len)?
+        };
+        let mut payload = frame;
+        payload.advance(payload_start);
+        Ok(Some(Packet::Publish(Publish {
+            dup: flags & 0b1000 != 0,
+            qos,
+            retain: flags & 0b0001 != 0,
+            topic,
+            packet_id,
+            properties,
+            payload,
+        })))
     }
 
     fn version(&self) -> Result<ProtocolVersion, DecodeError> {
@@ -662,11 +649,11 @@ fn subscribe(r: &mut Reader<'_>, v5: bool) -> Result<Subscribe, DecodeError> {
     if r.is_empty() {
         return Err(DecodeError::NoTopicFilters);
     }
-    // Each subscription takes at least 4 bytes; the estimate is capped so that a large packet
-    // cannot reserve more than its entries need.
-    let mut subscriptions = Vec::with_capacity((r.remaining() / 4).min(32));
+    // One allocation of the right size: the entries are counted by their length prefixes
+    // first (never more than the payload holds, as each takes at least three bytes).
+    let mut subscriptions = Vec::with_capacity(r.count_fields(1));
     while !r.is_empty() {
-        let filter = r.string()?;
+        let (filter, checked) = r.topic_filter()?;
         let options = r.u8()?;
         let reserved = if v5 { 0xC0 } else { 0xFC };
         // 3.1.1 §3.8.3.1: bits 7–2 reserved; 5.0 §3.8.3.1: bits 7–6 reserved; "The Server MUST
@@ -684,7 +671,10 @@ fn subscribe(r: &mut Reader<'_>, v5: bool) -> Result<Subscribe, DecodeError> {
             _ => return Err(DecodeError::InvalidRetainHandling),
         };
         let no_local = options & 0b0100 != 0;
-        crate::topic::validate_topic_filter(&filter).map_err(DecodeError::InvalidTopicFilter)?;
+        if !checked {
+            crate::topic::validate_topic_filter(&filter)
+                .map_err(DecodeError::InvalidTopicFilter)?;
+        }
         // 5.0 §3.8.3.1: "It is a Protocol Error to set the No Local bit to 1 on a Shared
         // Subscription."
         if no_local && filter.starts_with("$share/") {
@@ -744,10 +734,13 @@ fn unsubscribe(r: &mut Reader<'_>, v5: bool) -> Result<Unsubscribe, DecodeError>
     if r.is_empty() {
         return Err(DecodeError::NoTopicFilters);
     }
-    let mut filters = Vec::with_capacity((r.remaining() / 3).min(32));
+    let mut filters = Vec::with_capacity(r.count_fields(0));
     while !r.is_empty() {
-        let filter = r.string()?;
-        crate::topic::validate_topic_filter(&filter).map_err(DecodeError::InvalidTopicFilter)?;
+        let (filter, checked) = r.topic_filter()?;
+        if !checked {
+            crate::topic::validate_topic_filter(&filter)
+                .map_err(DecodeError::InvalidTopicFilter)?;
+        }
         filters.push(filter);
     }
     Ok(Unsubscribe {

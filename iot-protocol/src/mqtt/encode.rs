@@ -158,7 +158,7 @@ impl Encoder {
         let topic = p.topic.as_bytes();
         if topic.is_empty() {
             // 5.0 §3.3.2.3.4: an empty topic only with a Topic Alias; 3.1.1 §4.7.3: never.
-            if !v5 || p.properties.topic_alias.is_none() {
+            if !v5 || p.properties.topic_alias().is_none() {
                 return Err(EncodeError::InvalidTopicName(TopicError::Empty));
             }
         } else if crate::topic::scan::has_nul_or_wildcard(topic) {

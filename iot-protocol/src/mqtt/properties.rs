@@ -1,7 +1,7 @@
 //! MQTT 5 properties (5.0 §2.2.2): identifiers, their types, the packets each may appear in,
 //! and [`Properties`], the decoded set.
 
-use alloc::vec::Vec;
+use alloc::{boxed::Box, vec::Vec};
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::{
@@ -173,91 +173,219 @@ pub enum PayloadFormat {
 
 /// The properties of an MQTT 5 packet (5.0 §2.2.2), or the Will Properties of a CONNECT.
 ///
-/// Each property that may appear once is an `Option`; User Properties keep their order and
-/// duplicates (5.0 §3.3.2.3.7); Subscription Identifiers are a list because a PUBLISH sent to a
-/// subscriber carries one per matching subscription (5.0 §3.3.2.3.8). Which properties a packet
-/// may carry is checked against [`PropertyId::allowed_in`] when decoding and encoding; on MQTT
-/// 3.1.1 connections the set is always empty.
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
+/// Every property has a getter named after it (`topic_alias()`, `content_type()`, …), a
+/// setter (`set_topic_alias(Some(7))`, `None` removes it) and a builder form for literals
+/// (`Properties::new().with_topic_alias(7)`). User Properties keep their order and duplicates
+/// (5.0 §3.3.2.3.7); Subscription Identifiers are a list because a PUBLISH sent to a subscriber
+/// carries one per matching subscription (5.0 §3.3.2.3.8). Which properties a packet may carry
+/// is checked against [`PropertyId::allowed_in`] when decoding and encoding; on MQTT 3.1.1
+/// connections the set is always empty.
+///
+/// Layout: the numeric PUBLISH properties (Payload Format Indicator, Message Expiry Interval,
+/// Topic Alias) are stored inline; every other property lives in one heap block that is only
+/// allocated when one of them is set. An empty set is 24 bytes and costs nothing to create or
+/// drop, so a packet without properties, and a PUBLISH with only those three, never touches the
+/// allocator.
+///
+/// ```
+/// use iot_protocol::mqtt::Properties;
+/// let mut props = Properties::new()
+///     .with_message_expiry_interval(60)
+///     .with_user_property("fw", "1.4.2");
+/// props.set_topic_alias(Some(3));
+/// assert_eq!(props.topic_alias(), Some(3));
+/// assert_eq!(props.user_properties()[0].0, "fw");
+/// assert_eq!(props.content_type(), None);
+/// ```
+#[derive(Clone, Default)]
 pub struct Properties {
-    /// 0x01 Payload Format Indicator.
-    pub payload_format_indicator: Option<PayloadFormat>,
-    /// 0x02 Message Expiry Interval, seconds.
-    pub message_expiry_interval: Option<u32>,
-    /// 0x03 Content Type.
-    pub content_type: Option<MqttString>,
-    /// 0x08 Response Topic (a topic name: no wildcards).
-    pub response_topic: Option<MqttString>,
-    /// 0x09 Correlation Data.
-    pub correlation_data: Option<Bytes>,
-    /// 0x0B Subscription Identifiers, 1 to 268 435 455 (at most one in SUBSCRIBE).
-    pub subscription_identifiers: Vec<u32>,
-    /// 0x11 Session Expiry Interval, seconds.
-    pub session_expiry_interval: Option<u32>,
-    /// 0x12 Assigned Client Identifier.
-    pub assigned_client_identifier: Option<MqttString>,
-    /// 0x13 Server Keep Alive, seconds.
-    pub server_keep_alive: Option<u16>,
-    /// 0x15 Authentication Method.
-    pub authentication_method: Option<MqttString>,
-    /// 0x16 Authentication Data.
-    pub authentication_data: Option<Bytes>,
-    /// 0x17 Request Problem Information.
-    pub request_problem_information: Option<bool>,
-    /// 0x18 Will Delay Interval, seconds.
-    pub will_delay_interval: Option<u32>,
-    /// 0x19 Request Response Information.
-    pub request_response_information: Option<bool>,
-    /// 0x1A Response Information.
-    pub response_information: Option<MqttString>,
-    /// 0x1C Server Reference.
-    pub server_reference: Option<MqttString>,
-    /// 0x1F Reason String.
-    pub reason_string: Option<MqttString>,
-    /// 0x21 Receive Maximum (not 0).
-    pub receive_maximum: Option<u16>,
-    /// 0x22 Topic Alias Maximum.
-    pub topic_alias_maximum: Option<u16>,
-    /// 0x23 Topic Alias (not 0).
-    pub topic_alias: Option<u16>,
-    /// 0x24 Maximum QoS (0 or 1).
-    pub maximum_qos: Option<QoS>,
-    /// 0x25 Retain Available.
-    pub retain_available: Option<bool>,
-    /// 0x26 User Properties, in the order received, duplicates kept.
-    pub user_properties: Vec<(MqttString, MqttString)>,
-    /// 0x27 Maximum Packet Size (not 0).
-    pub maximum_packet_size: Option<u32>,
-    /// 0x28 Wildcard Subscription Available.
-    pub wildcard_subscription_available: Option<bool>,
-    /// 0x29 Subscription Identifier Available.
-    pub subscription_identifier_available: Option<bool>,
-    /// 0x2A Shared Subscription Available.
-    pub shared_subscription_available: Option<bool>,
+    message_expiry_interval: Option<u32>,
+    topic_alias: Option<u16>,
+    payload_format_indicator: Option<PayloadFormat>,
+    more: Option<Box<More>>,
+}
+
+/// The properties stored out of line (all but the three inline PUBLISH ones).
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+struct More {
+    content_type: Option<MqttString>,
+    response_topic: Option<MqttString>,
+    correlation_data: Option<Bytes>,
+    subscription_identifiers: Vec<u32>,
+    session_expiry_interval: Option<u32>,
+    assigned_client_identifier: Option<MqttString>,
+    server_keep_alive: Option<u16>,
+    authentication_method: Option<MqttString>,
+    authentication_data: Option<Bytes>,
+    request_problem_information: Option<bool>,
+    will_delay_interval: Option<u32>,
+    request_response_information: Option<bool>,
+    response_information: Option<MqttString>,
+    server_reference: Option<MqttString>,
+    reason_string: Option<MqttString>,
+    receive_maximum: Option<u16>,
+    topic_alias_maximum: Option<u16>,
+    maximum_qos: Option<QoS>,
+    retain_available: Option<bool>,
+    user_properties: Vec<(MqttString, MqttString)>,
+    maximum_packet_size: Option<u32>,
+    wildcard_subscription_available: Option<bool>,
+    subscription_identifier_available: Option<bool>,
+    shared_subscription_available: Option<bool>,
+}
+
+impl More {
+    const EMPTY: More = More {
+        content_type: None,
+        response_topic: None,
+        correlation_data: None,
+        subscription_identifiers: Vec::new(),
+        session_expiry_interval: None,
+        assigned_client_identifier: None,
+        server_keep_alive: None,
+        authentication_method: None,
+        authentication_data: None,
+        request_problem_information: None,
+        will_delay_interval: None,
+        request_response_information: None,
+        response_information: None,
+        server_reference: None,
+        reason_string: None,
+        receive_maximum: None,
+        topic_alias_maximum: None,
+        maximum_qos: None,
+        retain_available: None,
+        user_properties: Vec::new(),
+        maximum_packet_size: None,
+        wildcard_subscription_available: None,
+        subscription_identifier_available: None,
+        shared_subscription_available: None,
+    };
+}
+
+/// The block every property-less set reads through.
+static EMPTY_MORE: More = More::EMPTY;
+
+/// Equal when the same properties are set to the same values (whether the out-of-line block
+/// exists does not matter).
+impl PartialEq for Properties {
+    fn eq(&self, other: &Self) -> bool {
+        self.message_expiry_interval == other.message_expiry_interval
+            && self.topic_alias == other.topic_alias
+            && self.payload_format_indicator == other.payload_format_indicator
+            && self.more() == other.more()
+    }
+}
+
+impl Eq for Properties {}
+
+impl core::hash::Hash for Properties {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.message_expiry_interval.hash(state);
+        self.topic_alias.hash(state);
+        self.payload_format_indicator.hash(state);
+        self.more().hash(state);
+    }
+}
+
+/// Getter, setter and builder of an inline property.
+macro_rules! inline_copy {
+    ($($(#[$m:meta])* $field:ident, $set:ident, $with:ident: $ty:ty;)+) => {$(
+        $(#[$m])*
+        #[inline]
+        pub fn $field(&self) -> Option<$ty> {
+            self.$field
+        }
+
+        #[doc = concat!("Sets or (with `None`) removes [`Self::", stringify!($field), "`].")]
+        #[inline]
+        pub fn $set(&mut self, value: Option<$ty>) -> &mut Self {
+            self.$field = value;
+            self
+        }
+
+        #[doc = concat!("Builder form of [`Self::", stringify!($set), "`].")]
+        #[must_use]
+        pub fn $with(mut self, value: $ty) -> Self {
+            self.$field = Some(value);
+            self
+        }
+    )+};
+}
+
+/// Getter, setter and builder of an out-of-line property whose value is `Copy`.
+macro_rules! more_copy {
+    ($($(#[$m:meta])* $field:ident, $set:ident, $with:ident: $ty:ty;)+) => {$(
+        $(#[$m])*
+        #[inline]
+        pub fn $field(&self) -> Option<$ty> {
+            self.more.as_ref().and_then(|m| m.$field)
+        }
+
+        #[doc = concat!("Sets or (with `None`) removes [`Self::", stringify!($field), "`].")]
+        #[inline]
+        pub fn $set(&mut self, value: Option<$ty>) -> &mut Self {
+            if value.is_some() || self.more.is_some() {
+                self.more_mut().$field = value;
+            }
+            self
+        }
+
+        #[doc = concat!("Builder form of [`Self::", stringify!($set), "`].")]
+        #[must_use]
+        pub fn $with(mut self, value: $ty) -> Self {
+            self.more_mut().$field = Some(value);
+            self
+        }
+    )+};
+}
+
+/// Getter, setter and builder of an out-of-line string or binary property.
+macro_rules! more_ref {
+    ($($(#[$m:meta])* $field:ident, $set:ident, $with:ident: $ty:ty;)+) => {$(
+        $(#[$m])*
+        #[inline]
+        pub fn $field(&self) -> Option<&$ty> {
+            self.more.as_ref().and_then(|m| m.$field.as_ref())
+        }
+
+        #[doc = concat!("Sets or (with `None`) removes [`Self::", stringify!($field), "`].")]
+        #[inline]
+        pub fn $set(&mut self, value: Option<$ty>) -> &mut Self {
+            if value.is_some() || self.more.is_some() {
+                self.more_mut().$field = value;
+            }
+            self
+        }
+
+        #[doc = concat!("Builder form of [`Self::", stringify!($set), "`].")]
+        #[must_use]
+        pub fn $with(mut self, value: impl Into<$ty>) -> Self {
+            self.more_mut().$field = Some(value.into());
+            self
+        }
+    )+};
 }
 
 /// Lists only the properties that are set.
 impl core::fmt::Debug for Properties {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let mut d = f.debug_struct("Properties");
+        let m = self.more();
         macro_rules! opt {
-            ($($field:ident),+) => {$(
-                if let Some(v) = &self.$field {
+            ($s:expr; $($field:ident),+) => {$(
+                if let Some(v) = &$s.$field {
                     d.field(stringify!($field), v);
                 }
             )+};
         }
-        opt!(
-            payload_format_indicator,
-            message_expiry_interval,
-            content_type,
-            response_topic,
-            correlation_data
-        );
-        if !self.subscription_identifiers.is_empty() {
-            d.field("subscription_identifiers", &self.subscription_identifiers);
+        opt!(self; payload_format_indicator, message_expiry_interval);
+        opt!(m; content_type, response_topic, correlation_data);
+        if !m.subscription_identifiers.is_empty() {
+            d.field("subscription_identifiers", &m.subscription_identifiers);
         }
         opt!(
+            m;
             session_expiry_interval,
             assigned_client_identifier,
             server_keep_alive,
@@ -270,15 +398,15 @@ impl core::fmt::Debug for Properties {
             server_reference,
             reason_string,
             receive_maximum,
-            topic_alias_maximum,
-            topic_alias,
-            maximum_qos,
-            retain_available
+            topic_alias_maximum
         );
-        if !self.user_properties.is_empty() {
-            d.field("user_properties", &self.user_properties);
+        opt!(self; topic_alias);
+        opt!(m; maximum_qos, retain_available);
+        if !m.user_properties.is_empty() {
+            d.field("user_properties", &m.user_properties);
         }
         opt!(
+            m;
             maximum_packet_size,
             wildcard_subscription_available,
             subscription_identifier_available,
@@ -292,65 +420,163 @@ impl Properties {
     /// An empty set.
     pub const fn new() -> Self {
         Self {
-            payload_format_indicator: None,
             message_expiry_interval: None,
-            content_type: None,
-            response_topic: None,
-            correlation_data: None,
-            subscription_identifiers: Vec::new(),
-            session_expiry_interval: None,
-            assigned_client_identifier: None,
-            server_keep_alive: None,
-            authentication_method: None,
-            authentication_data: None,
-            request_problem_information: None,
-            will_delay_interval: None,
-            request_response_information: None,
-            response_information: None,
-            server_reference: None,
-            reason_string: None,
-            receive_maximum: None,
-            topic_alias_maximum: None,
             topic_alias: None,
-            maximum_qos: None,
-            retain_available: None,
-            user_properties: Vec::new(),
-            maximum_packet_size: None,
-            wildcard_subscription_available: None,
-            subscription_identifier_available: None,
-            shared_subscription_available: None,
+            payload_format_indicator: None,
+            more: None,
         }
+    }
+
+    /// The out-of-line properties, or an empty block.
+    #[inline]
+    fn more(&self) -> &More {
+        self.more.as_deref().unwrap_or(&EMPTY_MORE)
+    }
+
+    /// The out-of-line properties, allocated on first use.
+    #[inline]
+    fn more_mut(&mut self) -> &mut More {
+        self.more.get_or_insert_with(Default::default)
     }
 
     /// Whether no property is set.
     pub fn is_empty(&self) -> bool {
-        self.user_properties.is_empty()
-            && self.subscription_identifiers.is_empty()
-            && self.payload_format_indicator.is_none()
-            && self.message_expiry_interval.is_none()
-            && self.content_type.is_none()
-            && self.response_topic.is_none()
-            && self.correlation_data.is_none()
+        self.message_expiry_interval.is_none()
             && self.topic_alias.is_none()
-            && self.session_expiry_interval.is_none()
-            && self.assigned_client_identifier.is_none()
-            && self.server_keep_alive.is_none()
-            && self.authentication_method.is_none()
-            && self.authentication_data.is_none()
-            && self.request_problem_information.is_none()
-            && self.will_delay_interval.is_none()
-            && self.request_response_information.is_none()
-            && self.response_information.is_none()
-            && self.server_reference.is_none()
-            && self.reason_string.is_none()
-            && self.receive_maximum.is_none()
-            && self.topic_alias_maximum.is_none()
-            && self.maximum_qos.is_none()
-            && self.retain_available.is_none()
-            && self.maximum_packet_size.is_none()
-            && self.wildcard_subscription_available.is_none()
-            && self.subscription_identifier_available.is_none()
-            && self.shared_subscription_available.is_none()
+            && self.payload_format_indicator.is_none()
+            && self.more.as_deref().is_none_or(|m| *m == More::EMPTY)
+    }
+
+    inline_copy! {
+        /// 0x01 Payload Format Indicator.
+        payload_format_indicator, set_payload_format_indicator,
+            with_payload_format_indicator: PayloadFormat;
+        /// 0x02 Message Expiry Interval, seconds.
+        message_expiry_interval, set_message_expiry_interval, with_message_expiry_interval: u32;
+        /// 0x23 Topic Alias (not 0).
+        topic_alias, set_topic_alias, with_topic_alias: u16;
+    }
+
+    /// 0x0B Subscription Identifiers, 1 to 268 435 455 (at most one in SUBSCRIBE).
+    pub fn subscription_identifiers(&self) -> &[u32] {
+        &self.more().subscription_identifiers
+    }
+
+    /// The Subscription Identifiers, to change.
+    pub fn subscription_identifiers_mut(&mut self) -> &mut Vec<u32> {
+        &mut self.more_mut().subscription_identifiers
+    }
+
+    /// Replaces the Subscription Identifiers.
+    pub fn set_subscription_identifiers(&mut self, ids: Vec<u32>) -> &mut Self {
+        if !ids.is_empty() || self.more.is_some() {
+            self.more_mut().subscription_identifiers = ids;
+        }
+        self
+    }
+
+    /// Builder form: adds a Subscription Identifier.
+    #[must_use]
+    pub fn with_subscription_identifier(mut self, id: u32) -> Self {
+        self.more_mut().subscription_identifiers.push(id);
+        self
+    }
+
+    /// 0x26 User Properties, in the order received, duplicates kept.
+    pub fn user_properties(&self) -> &[(MqttString, MqttString)] {
+        &self.more().user_properties
+    }
+
+    /// The User Properties, to change.
+    pub fn user_properties_mut(&mut self) -> &mut Vec<(MqttString, MqttString)> {
+        &mut self.more_mut().user_properties
+    }
+
+    /// Replaces the User Properties.
+    pub fn set_user_properties(&mut self, list: Vec<(MqttString, MqttString)>) -> &mut Self {
+        if !list.is_empty() || self.more.is_some() {
+            self.more_mut().user_properties = list;
+        }
+        self
+    }
+
+    /// Appends a User Property (duplicates are allowed and kept in order).
+    pub fn push_user_property(
+        &mut self,
+        key: impl Into<MqttString>,
+        value: impl Into<MqttString>,
+    ) -> &mut Self {
+        self.more_mut()
+            .user_properties
+            .push((key.into(), value.into()));
+        self
+    }
+
+    /// Builder form of [`Self::push_user_property`].
+    #[must_use]
+    pub fn with_user_property(
+        mut self,
+        key: impl Into<MqttString>,
+        value: impl Into<MqttString>,
+    ) -> Self {
+        self.push_user_property(key, value);
+        self
+    }
+
+    more_ref! {
+        /// 0x03 Content Type.
+        content_type, set_content_type, with_content_type: MqttString;
+        /// 0x08 Response Topic (a topic name: no wildcards).
+        response_topic, set_response_topic, with_response_topic: MqttString;
+        /// 0x09 Correlation Data.
+        correlation_data, set_correlation_data, with_correlation_data: Bytes;
+        /// 0x12 Assigned Client Identifier.
+        assigned_client_identifier, set_assigned_client_identifier,
+            with_assigned_client_identifier: MqttString;
+        /// 0x15 Authentication Method.
+        authentication_method, set_authentication_method, with_authentication_method: MqttString;
+        /// 0x16 Authentication Data.
+        authentication_data, set_authentication_data, with_authentication_data: Bytes;
+        /// 0x1A Response Information.
+        response_information, set_response_information, with_response_information: MqttString;
+        /// 0x1C Server Reference.
+        server_reference, set_server_reference, with_server_reference: MqttString;
+        /// 0x1F Reason String.
+        reason_string, set_reason_string, with_reason_string: MqttString;
+    }
+
+    more_copy! {
+        /// 0x11 Session Expiry Interval, seconds.
+        session_expiry_interval, set_session_expiry_interval, with_session_expiry_interval: u32;
+        /// 0x13 Server Keep Alive, seconds.
+        server_keep_alive, set_server_keep_alive, with_server_keep_alive: u16;
+        /// 0x17 Request Problem Information.
+        request_problem_information, set_request_problem_information,
+            with_request_problem_information: bool;
+        /// 0x18 Will Delay Interval, seconds.
+        will_delay_interval, set_will_delay_interval, with_will_delay_interval: u32;
+        /// 0x19 Request Response Information.
+        request_response_information, set_request_response_information,
+            with_request_response_information: bool;
+        /// 0x21 Receive Maximum (not 0).
+        receive_maximum, set_receive_maximum, with_receive_maximum: u16;
+        /// 0x22 Topic Alias Maximum.
+        topic_alias_maximum, set_topic_alias_maximum, with_topic_alias_maximum: u16;
+        /// 0x24 Maximum QoS (0 or 1).
+        maximum_qos, set_maximum_qos, with_maximum_qos: QoS;
+        /// 0x25 Retain Available.
+        retain_available, set_retain_available, with_retain_available: bool;
+        /// 0x27 Maximum Packet Size (not 0).
+        maximum_packet_size, set_maximum_packet_size, with_maximum_packet_size: u32;
+        /// 0x28 Wildcard Subscription Available.
+        wildcard_subscription_available, set_wildcard_subscription_available,
+            with_wildcard_subscription_available: bool;
+        /// 0x29 Subscription Identifier Available.
+        subscription_identifier_available, set_subscription_identifier_available,
+            with_subscription_identifier_available: bool;
+        /// 0x2A Shared Subscription Available.
+        shared_subscription_available, set_shared_subscription_available,
+            with_shared_subscription_available: bool;
     }
 
     /// Decodes a property list (Property Length then properties, 5.0 §2.2.2.1) in `context`.
@@ -363,9 +589,22 @@ impl Properties {
         Ok(props)
     }
 
-    /// Decodes a property list into `self`, which must be empty (no copy of the large struct).
+    /// Decodes a property list into `self`, which must be empty.
     #[inline]
     pub(crate) fn decode_into(
+        &mut self,
+        r: &mut Reader<'_>,
+        context: PropertyContext,
+    ) -> Result<(), DecodeError> {
+        // Most packets carry no properties: a Property Length of 0 is one byte.
+        if r.skip_zero_byte() {
+            return Ok(());
+        }
+        self.decode_list(r, context)
+    }
+
+    /// [`Self::decode_into`] once the list is known not to be empty-in-one-byte.
+    fn decode_list(
         &mut self,
         r: &mut Reader<'_>,
         context: PropertyContext,
@@ -428,14 +667,14 @@ impl Properties {
                 });
             }
             PropertyId::MessageExpiryInterval => self.message_expiry_interval = Some(r.u32()?),
-            PropertyId::ContentType => self.content_type = Some(r.string()?),
+            PropertyId::ContentType => self.more_mut().content_type = Some(r.string()?),
             PropertyId::ResponseTopic => {
                 let topic = r.string()?;
                 // 5.0 §3.3.2.3.5: "The Response Topic MUST NOT contain wildcard characters."
                 crate::topic::validate_topic_name(&topic).map_err(DecodeError::InvalidTopicName)?;
-                self.response_topic = Some(topic);
+                self.more_mut().response_topic = Some(topic);
             }
-            PropertyId::CorrelationData => self.correlation_data = Some(r.binary()?),
+            PropertyId::CorrelationData => self.more_mut().correlation_data = Some(r.binary()?),
             PropertyId::SubscriptionIdentifier => {
                 // 5.0 §3.8.2.1.2: "It is a Protocol Error if the Subscription Identifier has a
                 // value of 0."
@@ -443,27 +682,35 @@ impl Properties {
                 if v == 0 {
                     return Err(invalid);
                 }
-                self.subscription_identifiers.push(v);
+                self.more_mut().subscription_identifiers.push(v);
             }
-            PropertyId::SessionExpiryInterval => self.session_expiry_interval = Some(r.u32()?),
+            PropertyId::SessionExpiryInterval => {
+                self.more_mut().session_expiry_interval = Some(r.u32()?)
+            }
             PropertyId::AssignedClientIdentifier => {
-                self.assigned_client_identifier = Some(r.string()?);
+                self.more_mut().assigned_client_identifier = Some(r.string()?);
             }
-            PropertyId::ServerKeepAlive => self.server_keep_alive = Some(r.u16()?),
-            PropertyId::AuthenticationMethod => self.authentication_method = Some(r.string()?),
-            PropertyId::AuthenticationData => self.authentication_data = Some(r.binary()?),
+            PropertyId::ServerKeepAlive => self.more_mut().server_keep_alive = Some(r.u16()?),
+            PropertyId::AuthenticationMethod => {
+                self.more_mut().authentication_method = Some(r.string()?)
+            }
+            PropertyId::AuthenticationData => {
+                self.more_mut().authentication_data = Some(r.binary()?)
+            }
             // 5.0 §3.1.2.11.7: a value other than 0 or 1 is a Protocol Error.
             PropertyId::RequestProblemInformation => {
-                self.request_problem_information = Some(flag(r.u8()?)?);
+                self.more_mut().request_problem_information = Some(flag(r.u8()?)?);
             }
-            PropertyId::WillDelayInterval => self.will_delay_interval = Some(r.u32()?),
+            PropertyId::WillDelayInterval => self.more_mut().will_delay_interval = Some(r.u32()?),
             // 5.0 §3.1.2.11.6: a value other than 0 or 1 is a Protocol Error.
             PropertyId::RequestResponseInformation => {
-                self.request_response_information = Some(flag(r.u8()?)?);
+                self.more_mut().request_response_information = Some(flag(r.u8()?)?);
             }
-            PropertyId::ResponseInformation => self.response_information = Some(r.string()?),
-            PropertyId::ServerReference => self.server_reference = Some(r.string()?),
-            PropertyId::ReasonString => self.reason_string = Some(r.string()?),
+            PropertyId::ResponseInformation => {
+                self.more_mut().response_information = Some(r.string()?)
+            }
+            PropertyId::ServerReference => self.more_mut().server_reference = Some(r.string()?),
+            PropertyId::ReasonString => self.more_mut().reason_string = Some(r.string()?),
             PropertyId::ReceiveMaximum => {
                 // 5.0 §3.1.2.11.3, §3.2.2.3.3: "It is a Protocol Error to include the Receive
                 // Maximum value more than once or for it to have the value 0."
@@ -471,9 +718,9 @@ impl Properties {
                 if v == 0 {
                     return Err(invalid);
                 }
-                self.receive_maximum = Some(v);
+                self.more_mut().receive_maximum = Some(v);
             }
-            PropertyId::TopicAliasMaximum => self.topic_alias_maximum = Some(r.u16()?),
+            PropertyId::TopicAliasMaximum => self.more_mut().topic_alias_maximum = Some(r.u16()?),
             PropertyId::TopicAlias => {
                 // 5.0 §3.3.2.3.4: "A Topic Alias of 0 is not permitted."
                 let v = r.u16()?;
@@ -484,17 +731,17 @@ impl Properties {
             }
             PropertyId::MaximumQoS => {
                 // 5.0 §3.2.2.3.4: a value other than 0 or 1 is a Protocol Error.
-                self.maximum_qos = Some(match r.u8()? {
+                self.more_mut().maximum_qos = Some(match r.u8()? {
                     0 => QoS::AtMostOnce,
                     1 => QoS::AtLeastOnce,
                     _ => return Err(invalid),
                 });
             }
-            PropertyId::RetainAvailable => self.retain_available = Some(flag(r.u8()?)?),
+            PropertyId::RetainAvailable => self.more_mut().retain_available = Some(flag(r.u8()?)?),
             PropertyId::UserProperty => {
                 let key = r.string()?;
                 let value = r.string()?;
-                self.user_properties.push((key, value));
+                self.more_mut().user_properties.push((key, value));
             }
             PropertyId::MaximumPacketSize => {
                 // 5.0 §3.1.2.11.4: "It is a Protocol Error ... for the value to be set to zero."
@@ -502,16 +749,16 @@ impl Properties {
                 if v == 0 {
                     return Err(invalid);
                 }
-                self.maximum_packet_size = Some(v);
+                self.more_mut().maximum_packet_size = Some(v);
             }
             PropertyId::WildcardSubscriptionAvailable => {
-                self.wildcard_subscription_available = Some(flag(r.u8()?)?);
+                self.more_mut().wildcard_subscription_available = Some(flag(r.u8()?)?);
             }
             PropertyId::SubscriptionIdentifierAvailable => {
-                self.subscription_identifier_available = Some(flag(r.u8()?)?);
+                self.more_mut().subscription_identifier_available = Some(flag(r.u8()?)?);
             }
             PropertyId::SharedSubscriptionAvailable => {
-                self.shared_subscription_available = Some(flag(r.u8()?)?);
+                self.more_mut().shared_subscription_available = Some(flag(r.u8()?)?);
             }
         }
         Ok(())
@@ -532,48 +779,58 @@ impl Properties {
             }
         };
         macro_rules! fixed {
-            ($field:ident, $id:ident, $size:expr) => {
-                if self.$field.is_some() {
+            ($s:expr, $field:ident, $id:ident, $size:expr) => {
+                if $s.$field.is_some() {
                     check(PropertyId::$id)?;
                     n += 1 + $size;
                 }
             };
         }
         macro_rules! string {
-            ($field:ident, $id:ident) => {
-                if let Some(s) = &self.$field {
+            ($s:expr, $field:ident, $id:ident) => {
+                if let Some(s) = &$s.$field {
                     check(PropertyId::$id)?;
                     n += 1 + wire::string_len(s)?;
                 }
             };
         }
         macro_rules! binary {
-            ($field:ident, $id:ident) => {
-                if let Some(b) = &self.$field {
+            ($s:expr, $field:ident, $id:ident) => {
+                if let Some(b) = &$s.$field {
                     check(PropertyId::$id)?;
                     n += 1 + wire::field_len(b.len())?;
                 }
             };
         }
-        fixed!(payload_format_indicator, PayloadFormatIndicator, 1);
-        fixed!(message_expiry_interval, MessageExpiryInterval, 4);
-        string!(content_type, ContentType);
-        if let Some(t) = &self.response_topic {
+        fixed!(self, payload_format_indicator, PayloadFormatIndicator, 1);
+        fixed!(self, message_expiry_interval, MessageExpiryInterval, 4);
+        if self.topic_alias == Some(0) {
+            return Err(EncodeError::InvalidPropertyValue(
+                PropertyId::TopicAlias as u8,
+            ));
+        }
+        fixed!(self, topic_alias, TopicAlias, 2);
+        // The out-of-line block exists only when one of its properties was ever set.
+        let Some(m) = self.more.as_deref() else {
+            return Ok(n);
+        };
+        string!(m, content_type, ContentType);
+        if let Some(t) = &m.response_topic {
             check(PropertyId::ResponseTopic)?;
             crate::topic::validate_topic_name(t).map_err(EncodeError::InvalidTopicName)?;
             n += 1 + wire::string_len(t)?;
         }
-        binary!(correlation_data, CorrelationData);
-        if !self.subscription_identifiers.is_empty() {
+        binary!(m, correlation_data, CorrelationData);
+        if !m.subscription_identifiers.is_empty() {
             let id = PropertyId::SubscriptionIdentifier;
             check(id)?;
             // 5.0 §3.8.2.1.2: one Subscription Identifier at most in SUBSCRIBE.
             if context != PropertyContext::Packet(PacketType::Publish)
-                && self.subscription_identifiers.len() > 1
+                && m.subscription_identifiers.len() > 1
             {
                 return Err(EncodeError::InvalidPropertyValue(id as u8));
             }
-            for &v in &self.subscription_identifiers {
+            for &v in &m.subscription_identifiers {
                 // 5.0 §3.3.2.3.8: 1 to 268 435 455.
                 if v == 0 || v > wire::VBI_MAX {
                     return Err(EncodeError::InvalidPropertyValue(id as u8));
@@ -581,60 +838,62 @@ impl Properties {
                 n += 1 + wire::vbi_len(v as usize);
             }
         }
-        fixed!(session_expiry_interval, SessionExpiryInterval, 4);
-        string!(assigned_client_identifier, AssignedClientIdentifier);
-        fixed!(server_keep_alive, ServerKeepAlive, 2);
-        string!(authentication_method, AuthenticationMethod);
-        binary!(authentication_data, AuthenticationData);
-        fixed!(request_problem_information, RequestProblemInformation, 1);
-        fixed!(will_delay_interval, WillDelayInterval, 4);
-        fixed!(request_response_information, RequestResponseInformation, 1);
-        string!(response_information, ResponseInformation);
-        string!(server_reference, ServerReference);
-        string!(reason_string, ReasonString);
-        if self.receive_maximum == Some(0) {
+        fixed!(m, session_expiry_interval, SessionExpiryInterval, 4);
+        string!(m, assigned_client_identifier, AssignedClientIdentifier);
+        fixed!(m, server_keep_alive, ServerKeepAlive, 2);
+        string!(m, authentication_method, AuthenticationMethod);
+        binary!(m, authentication_data, AuthenticationData);
+        fixed!(m, request_problem_information, RequestProblemInformation, 1);
+        fixed!(m, will_delay_interval, WillDelayInterval, 4);
+        fixed!(
+            m,
+            request_response_information,
+            RequestResponseInformation,
+            1
+        );
+        string!(m, response_information, ResponseInformation);
+        string!(m, server_reference, ServerReference);
+        string!(m, reason_string, ReasonString);
+        if m.receive_maximum == Some(0) {
             return Err(EncodeError::InvalidPropertyValue(
                 PropertyId::ReceiveMaximum as u8,
             ));
         }
-        fixed!(receive_maximum, ReceiveMaximum, 2);
-        fixed!(topic_alias_maximum, TopicAliasMaximum, 2);
-        if self.topic_alias == Some(0) {
-            return Err(EncodeError::InvalidPropertyValue(
-                PropertyId::TopicAlias as u8,
-            ));
-        }
-        fixed!(topic_alias, TopicAlias, 2);
-        if self.maximum_qos == Some(QoS::ExactlyOnce) {
+        fixed!(m, receive_maximum, ReceiveMaximum, 2);
+        fixed!(m, topic_alias_maximum, TopicAliasMaximum, 2);
+        if m.maximum_qos == Some(QoS::ExactlyOnce) {
             return Err(EncodeError::InvalidPropertyValue(
                 PropertyId::MaximumQoS as u8,
             ));
         }
-        fixed!(maximum_qos, MaximumQoS, 1);
-        fixed!(retain_available, RetainAvailable, 1);
-        if !self.user_properties.is_empty() {
+        fixed!(m, maximum_qos, MaximumQoS, 1);
+        fixed!(m, retain_available, RetainAvailable, 1);
+        if !m.user_properties.is_empty() {
             check(PropertyId::UserProperty)?;
-            for (k, v) in &self.user_properties {
+            for (k, v) in &m.user_properties {
                 n += 1 + wire::string_len(k)? + wire::string_len(v)?;
             }
         }
-        if self.maximum_packet_size == Some(0) {
+        if m.maximum_packet_size == Some(0) {
             return Err(EncodeError::InvalidPropertyValue(
                 PropertyId::MaximumPacketSize as u8,
             ));
         }
-        fixed!(maximum_packet_size, MaximumPacketSize, 4);
+        fixed!(m, maximum_packet_size, MaximumPacketSize, 4);
         fixed!(
+            m,
             wildcard_subscription_available,
             WildcardSubscriptionAvailable,
             1
         );
         fixed!(
+            m,
             subscription_identifier_available,
             SubscriptionIdentifierAvailable,
             1
         );
         fixed!(
+            m,
             shared_subscription_available,
             SharedSubscriptionAvailable,
             1
@@ -650,6 +909,7 @@ impl Properties {
             return;
         }
         let id = |dst: &mut BytesMut, id: PropertyId| dst.put_u8(id as u8);
+        let m = self.more();
         if let Some(v) = self.payload_format_indicator {
             id(dst, PropertyId::PayloadFormatIndicator);
             dst.put_u8(v as u8);
@@ -658,71 +918,71 @@ impl Properties {
             id(dst, PropertyId::MessageExpiryInterval);
             dst.put_u32(v);
         }
-        if let Some(v) = &self.content_type {
+        if let Some(v) = &m.content_type {
             id(dst, PropertyId::ContentType);
             wire::put_field(dst, v.as_bytes());
         }
-        if let Some(v) = &self.response_topic {
+        if let Some(v) = &m.response_topic {
             id(dst, PropertyId::ResponseTopic);
             wire::put_field(dst, v.as_bytes());
         }
-        if let Some(v) = &self.correlation_data {
+        if let Some(v) = &m.correlation_data {
             id(dst, PropertyId::CorrelationData);
             wire::put_field(dst, v);
         }
-        for &v in &self.subscription_identifiers {
+        for &v in &m.subscription_identifiers {
             id(dst, PropertyId::SubscriptionIdentifier);
             wire::put_vbi(dst, v as usize);
         }
-        if let Some(v) = self.session_expiry_interval {
+        if let Some(v) = m.session_expiry_interval {
             id(dst, PropertyId::SessionExpiryInterval);
             dst.put_u32(v);
         }
-        if let Some(v) = &self.assigned_client_identifier {
+        if let Some(v) = &m.assigned_client_identifier {
             id(dst, PropertyId::AssignedClientIdentifier);
             wire::put_field(dst, v.as_bytes());
         }
-        if let Some(v) = self.server_keep_alive {
+        if let Some(v) = m.server_keep_alive {
             id(dst, PropertyId::ServerKeepAlive);
             dst.put_u16(v);
         }
-        if let Some(v) = &self.authentication_method {
+        if let Some(v) = &m.authentication_method {
             id(dst, PropertyId::AuthenticationMethod);
             wire::put_field(dst, v.as_bytes());
         }
-        if let Some(v) = &self.authentication_data {
+        if let Some(v) = &m.authentication_data {
             id(dst, PropertyId::AuthenticationData);
             wire::put_field(dst, v);
         }
-        if let Some(v) = self.request_problem_information {
+        if let Some(v) = m.request_problem_information {
             id(dst, PropertyId::RequestProblemInformation);
             dst.put_u8(u8::from(v));
         }
-        if let Some(v) = self.will_delay_interval {
+        if let Some(v) = m.will_delay_interval {
             id(dst, PropertyId::WillDelayInterval);
             dst.put_u32(v);
         }
-        if let Some(v) = self.request_response_information {
+        if let Some(v) = m.request_response_information {
             id(dst, PropertyId::RequestResponseInformation);
             dst.put_u8(u8::from(v));
         }
-        if let Some(v) = &self.response_information {
+        if let Some(v) = &m.response_information {
             id(dst, PropertyId::ResponseInformation);
             wire::put_field(dst, v.as_bytes());
         }
-        if let Some(v) = &self.server_reference {
+        if let Some(v) = &m.server_reference {
             id(dst, PropertyId::ServerReference);
             wire::put_field(dst, v.as_bytes());
         }
-        if let Some(v) = &self.reason_string {
+        if let Some(v) = &m.reason_string {
             id(dst, PropertyId::ReasonString);
             wire::put_field(dst, v.as_bytes());
         }
-        if let Some(v) = self.receive_maximum {
+        if let Some(v) = m.receive_maximum {
             id(dst, PropertyId::ReceiveMaximum);
             dst.put_u16(v);
         }
-        if let Some(v) = self.topic_alias_maximum {
+        if let Some(v) = m.topic_alias_maximum {
             id(dst, PropertyId::TopicAliasMaximum);
             dst.put_u16(v);
         }
@@ -730,32 +990,32 @@ impl Properties {
             id(dst, PropertyId::TopicAlias);
             dst.put_u16(v);
         }
-        if let Some(v) = self.maximum_qos {
+        if let Some(v) = m.maximum_qos {
             id(dst, PropertyId::MaximumQoS);
             dst.put_u8(v as u8);
         }
-        if let Some(v) = self.retain_available {
+        if let Some(v) = m.retain_available {
             id(dst, PropertyId::RetainAvailable);
             dst.put_u8(u8::from(v));
         }
-        for (k, v) in &self.user_properties {
+        for (k, v) in &m.user_properties {
             id(dst, PropertyId::UserProperty);
             wire::put_field(dst, k.as_bytes());
             wire::put_field(dst, v.as_bytes());
         }
-        if let Some(v) = self.maximum_packet_size {
+        if let Some(v) = m.maximum_packet_size {
             id(dst, PropertyId::MaximumPacketSize);
             dst.put_u32(v);
         }
-        if let Some(v) = self.wildcard_subscription_available {
+        if let Some(v) = m.wildcard_subscription_available {
             id(dst, PropertyId::WildcardSubscriptionAvailable);
             dst.put_u8(u8::from(v));
         }
-        if let Some(v) = self.subscription_identifier_available {
+        if let Some(v) = m.subscription_identifier_available {
             id(dst, PropertyId::SubscriptionIdentifierAvailable);
             dst.put_u8(u8::from(v));
         }
-        if let Some(v) = self.shared_subscription_available {
+        if let Some(v) = m.shared_subscription_available {
             id(dst, PropertyId::SharedSubscriptionAvailable);
             dst.put_u8(u8::from(v));
         }

@@ -80,9 +80,35 @@ impl From<String> for MqttString {
     }
 }
 
+impl MqttString {
+    /// Wraps bytes the caller has proved to be ASCII (every byte below 0x80), which is valid
+    /// UTF-8, without checking them again.
+    ///
+    /// All of the crate's `unsafe` code comes down to this call. It exists because the decoder
+    /// already reads every byte of a string to rule out U+0000 (and, in topic names,
+    /// wildcards), and proves it ASCII in the same pass; `ByteString::try_from` would then scan
+    /// it a second time, one byte at a time after the last 64-byte block, which made long
+    /// topics the slowest part of decoding a PUBLISH (see BENCHMARKS.md).
+    ///
+    /// # Safety
+    /// Every byte of `bytes` must be below 0x80.
+    #[allow(unsafe_code)]
+    #[inline]
+    pub(crate) unsafe fn from_ascii_unchecked(bytes: Bytes) -> Self {
+        debug_assert!(
+            bytes.is_ascii(),
+            "from_ascii_unchecked given non-ASCII bytes"
+        );
+        // SAFETY: every byte is below 0x80 (the caller's contract), and ASCII is valid UTF-8,
+        // which is all `ByteString` requires.
+        Self(unsafe { ByteString::from_bytes_unchecked(bytes) })
+    }
+}
+
 impl TryFrom<Bytes> for MqttString {
     type Error = core::str::Utf8Error;
     /// Checks that the bytes are UTF-8 and keeps them without copying.
+    #[inline]
     fn try_from(bytes: Bytes) -> Result<Self, Self::Error> {
         ByteString::try_from(bytes).map(Self)
     }

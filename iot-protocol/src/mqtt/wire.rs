@@ -94,20 +94,18 @@ pub(crate) fn put_field(dst: &mut BytesMut, data: &[u8]) {
     dst.put_slice(data);
 }
 
-/// Whether `b` holds U+0000 (3.1.1 §1.5.3, 5.0 §1.5.4), sixteen bytes at a time.
+/// Whether `b` holds U+0000 (3.1.1 §1.5.3, 5.0 §1.5.4).
 #[inline]
 pub(crate) fn has_nul(b: &[u8]) -> bool {
-    let mut chunks = b.chunks_exact(16);
-    for c in &mut chunks {
-        let mut hit = false;
-        for &x in c {
-            hit |= x == 0;
-        }
-        if hit {
-            return true;
-        }
-    }
-    chunks.remainder().contains(&0)
+    crate::topic::scan::has_nul(b)
+}
+
+/// A string with non-ASCII bytes: the full UTF-8 check (out of line: rare, and it keeps the
+/// common path small enough to inline).
+#[cold]
+#[inline(never)]
+fn utf8_string(bytes: Bytes) -> Result<MqttString, DecodeError> {
+    MqttString::try_from(bytes).map_err(|_| DecodeError::InvalidUtf8)
 }
 
 /// A cursor over one frame's bytes. Every read checks the bounds of the frame (or of the
@@ -148,6 +146,16 @@ impl<'a> Reader<'a> {
         let at = self.pos;
         self.pos += n;
         Ok(at)
+    }
+
+    /// Consumes the next byte if it is 0 (an empty property list, say); `false` otherwise.
+    #[inline]
+    pub(crate) fn skip_zero_byte(&mut self) -> bool {
+        if self.pos < self.end && self.frame[self.pos] == 0 {
+            self.pos += 1;
+            return true;
+        }
+        false
     }
 
     #[inline]
@@ -204,21 +212,67 @@ impl<'a> Reader<'a> {
         let len = usize::from(self.u16()?);
         let at = self.take(len)?;
         let raw = &self.frame[at..at + len];
+        let ascii = crate::topic::scan::is_ascii_without_nul(raw);
         // 3.1.1 §1.5.3, 5.0 §1.5.4: "A UTF-8 Encoded String MUST NOT include an encoding of the
         // null character U+0000."
-        if has_nul(raw) {
-            return Err(DecodeError::NullCharacter);
+        if !ascii {
+            if has_nul(raw) {
+                return Err(DecodeError::NullCharacter);
+            }
+            return self.utf8_string_at(at, len);
         }
-        MqttString::try_from(self.frame.slice(at..at + len)).map_err(|_| DecodeError::InvalidUtf8)
+        // SAFETY: `is_ascii_without_nul` has just found every one of these bytes below 0x80.
+        #[allow(unsafe_code)]
+        Ok(unsafe { self.ascii_string_at(at, len) })
     }
 
-    /// A PUBLISH Topic Name: a UTF-8 string without U+0000, `+` or `#` (3.1.1 §3.3.2.1,
-    /// 5.0 §3.3.2.1, §4.7.3), checked in one pass.
+    /// A Topic Filter of a SUBSCRIBE or UNSUBSCRIBE: a UTF-8 string without U+0000, and whether
+    /// the filter rules (3.1.1 §4.7, 5.0 §4.7) already hold. The common filter is settled by one
+    /// scan that also rules out U+0000; the caller checks the rules itself when `false`
+    /// (shared subscriptions, and every filter that breaks a rule, to name the rule).
     #[inline]
-    pub(crate) fn topic_name(&mut self) -> Result<MqttString, DecodeError> {
+    pub(crate) fn topic_filter(&mut self) -> Result<(MqttString, bool), DecodeError> {
+        let start = self.pos;
         let len = usize::from(self.u16()?);
         let at = self.take(len)?;
         let raw = &self.frame[at..at + len];
+        // The common filter: plain, valid and ASCII, proved by one scan.
+        if crate::topic::scan::plain_ascii_filter_is_valid(raw) {
+            // SAFETY: `plain_ascii_filter_is_valid` has just found every one of these bytes
+            // below 0x80.
+            #[allow(unsafe_code)]
+            return Ok((unsafe { self.ascii_string_at(at, len) }, true));
+        }
+        self.pos = start;
+        self.other_topic_filter()
+    }
+
+    /// A filter that is not a plain ASCII one (a shared subscription, a broken rule, or other
+    /// bytes): read like any other string (U+0000 first, then UTF-8), the rules left to the
+    /// caller when they do not already hold. Out of line: rare.
+    #[cold]
+    #[inline(never)]
+    fn other_topic_filter(&mut self) -> Result<(MqttString, bool), DecodeError> {
+        let s = self.string()?;
+        let checked = crate::topic::scan::plain_filter_is_valid(s.as_bytes());
+        Ok((s, checked))
+    }
+
+    /// A PUBLISH Topic Name (3.1.1 §3.3.2.1, 5.0 §3.3.2.1, §4.7.3): checks that it holds no
+    /// U+0000, `+` or `#` and returns where it is in the frame and whether it is all ASCII;
+    /// [`Reader::ascii_string_at`] or [`Reader::utf8_string_at`] then makes the string (the
+    /// caller does that last, right where the
+    /// packet is built, so the string is not moved through temporaries). The common name, plain
+    /// ASCII, is settled by one scan. The `bool` is `true` only when every byte of the name is
+    /// below 0x80: callers rely on that for [`Reader::ascii_string_at`].
+    #[inline]
+    pub(crate) fn topic_name(&mut self) -> Result<(usize, usize, bool), DecodeError> {
+        let len = usize::from(self.u16()?);
+        let at = self.take(len)?;
+        let raw = &self.frame[at..at + len];
+        if crate::topic::scan::is_plain_ascii_name(raw) {
+            return Ok((at, len, true));
+        }
         if crate::topic::scan::has_nul_or_wildcard(raw) {
             if raw.contains(&0) {
                 return Err(DecodeError::NullCharacter);
@@ -227,7 +281,41 @@ impl<'a> Reader<'a> {
                 crate::topic::TopicError::WildcardInTopicName,
             ));
         }
-        MqttString::try_from(self.frame.slice(at..at + len)).map_err(|_| DecodeError::InvalidUtf8)
+        Ok((at, len, false))
+    }
+
+    /// The string at `frame[at..at + len]`, shared with the frame, after a full UTF-8 check
+    /// (the path for strings with non-ASCII bytes: out of line, as it is rare).
+    #[inline]
+    pub(crate) fn utf8_string_at(&self, at: usize, len: usize) -> Result<MqttString, DecodeError> {
+        utf8_string(self.frame.slice(at..at + len))
+    }
+
+    /// The string at `frame[at..at + len]`, shared with the frame, without a UTF-8 check.
+    ///
+    /// # Safety
+    /// Every byte of `frame[at..at + len]` must be below 0x80 (the caller has scanned them).
+    #[allow(unsafe_code)]
+    #[inline]
+    pub(crate) unsafe fn ascii_string_at(&self, at: usize, len: usize) -> MqttString {
+        // SAFETY: the caller guarantees these bytes are ASCII, which is what
+        // `from_ascii_unchecked` requires.
+        unsafe { MqttString::from_ascii_unchecked(self.frame.slice(at..at + len)) }
+    }
+
+    /// How many length-prefixed fields, each followed by `gap` bytes, the rest of the region
+    /// holds, counted without reading them (a last field that runs past the end counts; the
+    /// real read reports it). Used to size a list with one allocation.
+    #[inline]
+    pub(crate) fn count_fields(&self, gap: usize) -> usize {
+        let mut at = self.pos;
+        let mut n = 0;
+        while at + 2 <= self.end {
+            let len = usize::from(u16::from_be_bytes([self.frame[at], self.frame[at + 1]]));
+            at += 2 + len + gap;
+            n += 1;
+        }
+        n + usize::from(at < self.end)
     }
 
     /// The offset of the next byte in the frame.

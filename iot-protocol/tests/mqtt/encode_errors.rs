@@ -53,10 +53,10 @@ fn publish_rules() {
     dup.dup = true;
     assert_eq!(refused(V3, dup), EncodeError::DupWithQoS0);
     let mut alias0 = publish("a", QoS::AtMostOnce, 0);
-    alias0.properties.topic_alias = Some(0);
+    alias0.properties.set_topic_alias(Some(0));
     assert_eq!(refused(V5, alias0), EncodeError::InvalidPropertyValue(0x23));
     let mut not_allowed = publish("a", QoS::AtMostOnce, 0);
-    not_allowed.properties.session_expiry_interval = Some(1);
+    not_allowed.properties.set_session_expiry_interval(Some(1));
     assert_eq!(
         refused(V5, not_allowed),
         EncodeError::PropertyNotAllowed {
@@ -65,13 +65,15 @@ fn publish_rules() {
         }
     );
     let mut response = publish("a", QoS::AtMostOnce, 0);
-    response.properties.response_topic = Some("r/#".into());
+    response.properties.set_response_topic(Some("r/#".into()));
     assert_eq!(
         refused(V5, response),
         EncodeError::InvalidTopicName(TopicError::WildcardInTopicName)
     );
     let mut sub_id = publish("a", QoS::AtMostOnce, 0);
-    sub_id.properties.subscription_identifiers = vec![268_435_456];
+    sub_id
+        .properties
+        .set_subscription_identifiers(vec![268_435_456]);
     assert_eq!(refused(V5, sub_id), EncodeError::InvalidPropertyValue(0x0b));
 }
 
@@ -96,7 +98,8 @@ fn sizes() {
         EncodeError::FieldTooLong { len: 65_536 }
     );
     let mut user = Connect::new(V5, "c");
-    user.properties.user_properties = vec![("a\0".into(), "b".into())];
+    user.properties
+        .set_user_properties(vec![("a\0".into(), "b".into())]);
     assert_eq!(refused(V5, user), EncodeError::NullCharacter);
 }
 
@@ -113,7 +116,7 @@ fn version_rules() {
         EncodeError::PacketNotInVersion
     );
     let mut connect = Connect::new(V3, "c");
-    connect.properties.session_expiry_interval = Some(5);
+    connect.properties.set_session_expiry_interval(Some(5));
     assert_eq!(refused(V3, connect), EncodeError::PropertiesNotInVersion);
     let mut connect = Connect::new(V3, "c");
     connect.password = Some(Bytes::from_static(b"pw"));
@@ -164,8 +167,9 @@ fn version_rules() {
 fn v311_publish_leaves_properties_out() {
     // Forwarding a 5.0 message to a 3.1.1 subscriber: the properties are not expressible.
     let mut p = publish("a/b", QoS::AtLeastOnce, 9);
-    p.properties.message_expiry_interval = Some(60);
-    p.properties.user_properties = vec![("k".into(), "v".into())];
+    p.properties.set_message_expiry_interval(Some(60));
+    p.properties
+        .set_user_properties(vec![("k".into(), "v".into())]);
     let mut dst = BytesMut::new();
     Encoder::new(V3)
         .encode(&Packet::Publish(p), &mut dst)
@@ -229,9 +233,10 @@ fn structural_rules() {
     let two_ids = Subscribe {
         packet_id: 1,
         subscriptions: vec![Subscription::new("a", QoS::AtMostOnce)],
-        properties: Properties {
-            subscription_identifiers: vec![1, 2],
-            ..Properties::new()
+        properties: {
+            let mut p = Properties::new();
+            p.set_subscription_identifiers(vec![1, 2]);
+            p
         },
     };
     assert_eq!(
@@ -250,10 +255,7 @@ fn structural_rules() {
         payload: Bytes::new(),
         qos: QoS::AtMostOnce,
         retain: false,
-        properties: Properties {
-            topic_alias: Some(1),
-            ..Properties::new()
-        },
+        properties: Properties::new().with_topic_alias(1),
     });
     assert_eq!(
         refused(V5, will_props),

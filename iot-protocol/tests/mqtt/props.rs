@@ -95,34 +95,36 @@ fn any_properties() -> impl Strategy<Value = Properties> {
         prop::option::of(any::<bool>()),
         prop::option::of(any::<bool>()),
     );
-    (a, b, c).prop_map(|(a, b, c)| Properties {
-        payload_format_indicator: a.0,
-        message_expiry_interval: a.1,
-        content_type: a.2,
-        response_topic: a.3,
-        correlation_data: a.4,
-        subscription_identifiers: a.5,
-        session_expiry_interval: a.6,
-        assigned_client_identifier: a.7,
-        server_keep_alive: a.8,
-        authentication_method: b.0,
-        authentication_data: b.1,
-        request_problem_information: b.2,
-        will_delay_interval: b.3,
-        request_response_information: b.4,
-        response_information: b.5,
-        server_reference: b.6,
-        reason_string: b.7,
-        receive_maximum: b.8,
-        topic_alias_maximum: c.0,
-        topic_alias: c.1,
-        maximum_qos: c.2,
-        retain_available: c.3,
-        user_properties: c.4,
-        maximum_packet_size: c.5,
-        wildcard_subscription_available: c.6,
-        subscription_identifier_available: c.7,
-        shared_subscription_available: c.8,
+    (a, b, c).prop_map(|(a, b, c)| {
+        let mut p = Properties::new();
+        p.set_payload_format_indicator(a.0);
+        p.set_message_expiry_interval(a.1);
+        p.set_content_type(a.2);
+        p.set_response_topic(a.3);
+        p.set_correlation_data(a.4);
+        p.set_subscription_identifiers(a.5);
+        p.set_session_expiry_interval(a.6);
+        p.set_assigned_client_identifier(a.7);
+        p.set_server_keep_alive(a.8);
+        p.set_authentication_method(b.0);
+        p.set_authentication_data(b.1);
+        p.set_request_problem_information(b.2);
+        p.set_will_delay_interval(b.3);
+        p.set_request_response_information(b.4);
+        p.set_response_information(b.5);
+        p.set_server_reference(b.6);
+        p.set_reason_string(b.7);
+        p.set_receive_maximum(b.8);
+        p.set_topic_alias_maximum(c.0);
+        p.set_topic_alias(c.1);
+        p.set_maximum_qos(c.2);
+        p.set_retain_available(c.3);
+        p.set_user_properties(c.4);
+        p.set_maximum_packet_size(c.5);
+        p.set_wildcard_subscription_available(c.6);
+        p.set_subscription_identifier_available(c.7);
+        p.set_shared_subscription_available(c.8);
+        p
     })
 }
 
@@ -133,43 +135,47 @@ fn restrict(mut p: Properties, context: PropertyContext, v: ProtocolVersion) -> 
     }
     let ok = |id: PropertyId| id.allowed_in(context);
     macro_rules! keep {
-        ($($field:ident: $id:ident),+) => {$(
+        ($($set:ident: $id:ident),+) => {$(
             if !ok(PropertyId::$id) {
-                p.$field = Default::default();
+                p.$set(None);
             }
         )+};
     }
     keep!(
-        payload_format_indicator: PayloadFormatIndicator,
-        message_expiry_interval: MessageExpiryInterval,
-        content_type: ContentType,
-        response_topic: ResponseTopic,
-        correlation_data: CorrelationData,
-        subscription_identifiers: SubscriptionIdentifier,
-        session_expiry_interval: SessionExpiryInterval,
-        assigned_client_identifier: AssignedClientIdentifier,
-        server_keep_alive: ServerKeepAlive,
-        authentication_method: AuthenticationMethod,
-        authentication_data: AuthenticationData,
-        request_problem_information: RequestProblemInformation,
-        will_delay_interval: WillDelayInterval,
-        request_response_information: RequestResponseInformation,
-        response_information: ResponseInformation,
-        server_reference: ServerReference,
-        reason_string: ReasonString,
-        receive_maximum: ReceiveMaximum,
-        topic_alias_maximum: TopicAliasMaximum,
-        topic_alias: TopicAlias,
-        maximum_qos: MaximumQoS,
-        retain_available: RetainAvailable,
-        user_properties: UserProperty,
-        maximum_packet_size: MaximumPacketSize,
-        wildcard_subscription_available: WildcardSubscriptionAvailable,
-        subscription_identifier_available: SubscriptionIdentifierAvailable,
-        shared_subscription_available: SharedSubscriptionAvailable
+        set_payload_format_indicator: PayloadFormatIndicator,
+        set_message_expiry_interval: MessageExpiryInterval,
+        set_content_type: ContentType,
+        set_response_topic: ResponseTopic,
+        set_correlation_data: CorrelationData,
+        set_session_expiry_interval: SessionExpiryInterval,
+        set_assigned_client_identifier: AssignedClientIdentifier,
+        set_server_keep_alive: ServerKeepAlive,
+        set_authentication_method: AuthenticationMethod,
+        set_authentication_data: AuthenticationData,
+        set_request_problem_information: RequestProblemInformation,
+        set_will_delay_interval: WillDelayInterval,
+        set_request_response_information: RequestResponseInformation,
+        set_response_information: ResponseInformation,
+        set_server_reference: ServerReference,
+        set_reason_string: ReasonString,
+        set_receive_maximum: ReceiveMaximum,
+        set_topic_alias_maximum: TopicAliasMaximum,
+        set_topic_alias: TopicAlias,
+        set_maximum_qos: MaximumQoS,
+        set_retain_available: RetainAvailable,
+        set_maximum_packet_size: MaximumPacketSize,
+        set_wildcard_subscription_available: WildcardSubscriptionAvailable,
+        set_subscription_identifier_available: SubscriptionIdentifierAvailable,
+        set_shared_subscription_available: SharedSubscriptionAvailable
     );
+    if !ok(PropertyId::SubscriptionIdentifier) {
+        p.subscription_identifiers_mut().clear();
+    }
+    if !ok(PropertyId::UserProperty) {
+        p.user_properties_mut().clear();
+    }
     if context == PropertyContext::Packet(PacketType::Subscribe) {
-        p.subscription_identifiers.truncate(1);
+        p.subscription_identifiers_mut().truncate(1);
     }
     p
 }

@@ -78,3 +78,29 @@ fn tokio_codec_server_follows_connect_version() {
         ))
     ));
 }
+
+/// The decoded packet stays small: every hand-over between decoder, session and application
+/// moves it, and a large `Packet` made decoding slower than the peer codec (see BENCHMARKS.md).
+/// Only the three numeric PUBLISH properties live inline; the rest is one lazy heap block.
+#[test]
+fn packet_and_properties_stay_small() {
+    assert!(size_of::<Properties>() <= 24, "{}", size_of::<Properties>());
+    assert!(size_of::<Packet>() <= 96, "{}", size_of::<Packet>());
+    // A set with only inline properties does not allocate; setting and then removing an
+    // out-of-line one leaves a set equal to the empty one.
+    let mut p = Properties::new()
+        .with_topic_alias(3)
+        .with_message_expiry_interval(60);
+    assert_eq!(
+        p,
+        Properties::new()
+            .with_message_expiry_interval(60)
+            .with_topic_alias(3)
+    );
+    p.set_reason_string(Some("x".into()));
+    p.set_reason_string(None);
+    p.set_topic_alias(None);
+    p.set_message_expiry_interval(None);
+    assert!(p.is_empty());
+    assert_eq!(p, Properties::new());
+}

@@ -120,62 +120,62 @@ fn properties(t: &Value) -> Properties {
         assert!(known.contains(&key.as_str()), "unknown property key {key}");
     }
     let b = |k: &str| p.get(k).map(|x| x.as_bool().unwrap());
-    Properties {
-        payload_format_indicator: int::<u8>(p, "payload_format_indicator").map(|x| match x {
-            0 => PayloadFormat::Unspecified,
-            _ => PayloadFormat::Utf8,
-        }),
-        message_expiry_interval: int(p, "message_expiry_interval"),
-        content_type: string(p, "content_type"),
-        response_topic: string(p, "response_topic"),
-        correlation_data: binary(p, "correlation_data"),
-        subscription_identifiers: p
-            .get("subscription_identifiers")
-            .map(|a| {
-                a.as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|x| u32::try_from(x.as_integer().unwrap()).unwrap())
-                    .collect()
-            })
-            .unwrap_or_default(),
-        session_expiry_interval: int(p, "session_expiry_interval"),
-        assigned_client_identifier: string(p, "assigned_client_identifier"),
-        server_keep_alive: int(p, "server_keep_alive"),
-        authentication_method: string(p, "authentication_method"),
-        authentication_data: binary(p, "authentication_data"),
-        request_problem_information: b("request_problem_information"),
-        will_delay_interval: int(p, "will_delay_interval"),
-        request_response_information: b("request_response_information"),
-        response_information: string(p, "response_information"),
-        server_reference: string(p, "server_reference"),
-        reason_string: string(p, "reason_string"),
-        receive_maximum: int(p, "receive_maximum"),
-        topic_alias_maximum: int(p, "topic_alias_maximum"),
-        topic_alias: int(p, "topic_alias"),
-        maximum_qos: int::<u8>(p, "maximum_qos").map(|x| QoS::from_u8(x).unwrap()),
-        retain_available: b("retain_available"),
-        user_properties: p
-            .get("user_properties")
-            .map(|a| {
-                a.as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|pair| {
-                        let pair = pair.as_array().unwrap();
-                        (
-                            MqttString::from(pair[0].as_str().unwrap()),
-                            MqttString::from(pair[1].as_str().unwrap()),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        maximum_packet_size: int(p, "maximum_packet_size"),
-        wildcard_subscription_available: b("wildcard_subscription_available"),
-        subscription_identifier_available: b("subscription_identifier_available"),
-        shared_subscription_available: b("shared_subscription_available"),
-    }
+    let mut props = Properties::new();
+    props.set_payload_format_indicator(int::<u8>(p, "payload_format_indicator").map(|x| match x {
+        0 => PayloadFormat::Unspecified,
+        _ => PayloadFormat::Utf8,
+    }));
+    props.set_message_expiry_interval(int(p, "message_expiry_interval"));
+    props.set_content_type(string(p, "content_type"));
+    props.set_response_topic(string(p, "response_topic"));
+    props.set_correlation_data(binary(p, "correlation_data"));
+    *props.subscription_identifiers_mut() = p
+        .get("subscription_identifiers")
+        .map(|a| {
+            a.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| u32::try_from(x.as_integer().unwrap()).unwrap())
+                .collect()
+        })
+        .unwrap_or_default();
+    props.set_session_expiry_interval(int(p, "session_expiry_interval"));
+    props.set_assigned_client_identifier(string(p, "assigned_client_identifier"));
+    props.set_server_keep_alive(int(p, "server_keep_alive"));
+    props.set_authentication_method(string(p, "authentication_method"));
+    props.set_authentication_data(binary(p, "authentication_data"));
+    props.set_request_problem_information(b("request_problem_information"));
+    props.set_will_delay_interval(int(p, "will_delay_interval"));
+    props.set_request_response_information(b("request_response_information"));
+    props.set_response_information(string(p, "response_information"));
+    props.set_server_reference(string(p, "server_reference"));
+    props.set_reason_string(string(p, "reason_string"));
+    props.set_receive_maximum(int(p, "receive_maximum"));
+    props.set_topic_alias_maximum(int(p, "topic_alias_maximum"));
+    props.set_topic_alias(int(p, "topic_alias"));
+    props.set_maximum_qos(int::<u8>(p, "maximum_qos").map(|x| QoS::from_u8(x).unwrap()));
+    props.set_retain_available(b("retain_available"));
+    *props.user_properties_mut() = p
+        .get("user_properties")
+        .map(|a| {
+            a.as_array()
+                .unwrap()
+                .iter()
+                .map(|pair| {
+                    let pair = pair.as_array().unwrap();
+                    (
+                        MqttString::from(pair[0].as_str().unwrap()),
+                        MqttString::from(pair[1].as_str().unwrap()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    props.set_maximum_packet_size(int(p, "maximum_packet_size"));
+    props.set_wildcard_subscription_available(b("wildcard_subscription_available"));
+    props.set_subscription_identifier_available(b("subscription_identifier_available"));
+    props.set_shared_subscription_available(b("shared_subscription_available"));
+    props
 }
 
 fn codes<T>(t: &Value, from: fn(u8) -> Option<T>) -> Vec<T> {

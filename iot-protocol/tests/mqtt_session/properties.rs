@@ -245,7 +245,7 @@ fn message_strategy() -> impl Strategy<Value = Message> {
             if let Some(ct) = content_type {
                 m.properties
                     .get_or_insert_with(Default::default)
-                    .content_type = Some(ct.as_str().into());
+                    .set_content_type(Some(ct.as_str().into()));
             }
             m
         })

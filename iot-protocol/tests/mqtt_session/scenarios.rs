@@ -89,7 +89,9 @@ fn assigned_client_identifier() {
         unreachable!()
     };
     assert_eq!(
-        ack.properties.assigned_client_identifier.as_deref(),
+        ack.properties
+            .assigned_client_identifier()
+            .map(|s| s.as_str()),
         Some("auto-7")
     );
 }
@@ -143,11 +145,11 @@ fn connack_carries_server_limits() {
     let Packet::ConnAck(ack) = pair.packets(Dir::Down, PacketType::ConnAck)[0] else {
         unreachable!()
     };
-    assert_eq!(ack.properties.receive_maximum, Some(3));
-    assert_eq!(ack.properties.maximum_packet_size, Some(4096));
-    assert_eq!(ack.properties.topic_alias_maximum, Some(4));
-    assert_eq!(ack.properties.maximum_qos, Some(QoS::AtLeastOnce));
-    assert_eq!(ack.properties.retain_available, Some(false));
+    assert_eq!(ack.properties.receive_maximum(), Some(3));
+    assert_eq!(ack.properties.maximum_packet_size(), Some(4096));
+    assert_eq!(ack.properties.topic_alias_maximum(), Some(4));
+    assert_eq!(ack.properties.maximum_qos(), Some(QoS::AtLeastOnce));
+    assert_eq!(ack.properties.retain_available(), Some(false));
     let now = pair.now;
     assert_eq!(
         pair.client.publish(now, msg("a", "x", QoS::ExactlyOnce)),
@@ -175,7 +177,7 @@ fn enhanced_authentication() {
         panic!("no connect request")
     };
     assert_eq!(
-        req.properties.authentication_method.as_deref(),
+        req.properties.authentication_method().map(|s| s.as_str()),
         Some("SCRAM-SHA-1")
     );
     let now = pair.now;
@@ -221,7 +223,7 @@ fn auth_without_method_is_a_protocol_error() {
     let mut pair = Pair::v5("c");
     pair.connect();
     let mut props = Properties::new();
-    props.authentication_method = Some("X".into());
+    props.set_authentication_method(Some("X".into()));
     pair.inject_to_server(Packet::Auth(Auth {
         reason_code: AuthReasonCode::ReAuthenticate,
         properties: props,
@@ -683,9 +685,9 @@ fn topic_aliases_both_ways() {
         let p = publishes(&pair, dir);
         assert_eq!(p.len(), 3);
         assert!(!p[0].topic.is_empty());
-        assert_eq!(p[0].properties.topic_alias, Some(1));
+        assert_eq!(p[0].properties.topic_alias(), Some(1));
         assert!(p[1].topic.is_empty() && p[2].topic.is_empty());
-        assert_eq!(p[2].properties.topic_alias, Some(1));
+        assert_eq!(p[2].properties.topic_alias(), Some(1));
     }
     assert!(
         pair.server_received
@@ -718,7 +720,7 @@ fn no_aliases_without_negotiation() {
     assert!(
         publishes(&pair, Dir::Up)
             .iter()
-            .all(|p| p.properties.topic_alias.is_none())
+            .all(|p| p.properties.topic_alias().is_none())
     );
 }
 
@@ -732,7 +734,7 @@ fn invalid_topic_alias_is_disconnect_0x94() {
         let mut pair = Pair::new(ClientConfig::new(ProtocolVersion::V5, "c"), s);
         pair.connect();
         let mut p = Publish::new("t", Bytes::from_static(b"x"));
-        p.properties.topic_alias = Some(alias);
+        p.properties.set_topic_alias(Some(alias));
         pair.inject_to_server(Packet::Publish(p));
         assert_eq!(
             disconnects(&pair, Dir::Down),
@@ -749,7 +751,7 @@ fn unknown_alias_with_empty_topic_is_protocol_error() {
     let mut pair = Pair::new(ClientConfig::new(ProtocolVersion::V5, "c"), s);
     pair.connect();
     let mut p = Publish::new("", Bytes::from_static(b"x"));
-    p.properties.topic_alias = Some(1);
+    p.properties.set_topic_alias(Some(1));
     pair.inject_to_server(Packet::Publish(p));
     assert_eq!(
         disconnects(&pair, Dir::Down),
@@ -884,7 +886,7 @@ fn session_state_survives_a_server_restart() {
     assert_eq!(pair.server.subscriptions().len(), 2);
     // The expiry interval was counted down while queued (5.0 §3.3.2.3.3).
     let m2 = &pair.client_received[1];
-    assert!(m2.properties.message_expiry_interval.unwrap() <= 100);
+    assert!(m2.properties.message_expiry_interval().unwrap() <= 100);
 }
 
 #[test]
@@ -917,7 +919,7 @@ fn queued_message_expires() {
     assert_eq!(got, vec![&b"long"[..]]);
     let left = pair.client_received[0]
         .properties
-        .message_expiry_interval
+        .message_expiry_interval()
         .unwrap();
     assert!((39..=40).contains(&left), "remaining {left}");
     let dropped = pair
@@ -976,7 +978,7 @@ fn session_expires_after_interval() {
 fn with_will(v: ProtocolVersion, delay: Option<u32>) -> ClientConfig {
     let mut c = persistent(v, "c");
     let mut props = Properties::new();
-    props.will_delay_interval = delay;
+    props.set_will_delay_interval(delay);
     c.will(Some(Will {
         topic: "status/c".into(),
         payload: Bytes::from_static(b"gone"),
@@ -1153,7 +1155,7 @@ fn disconnect_cannot_set_session_expiry_after_zero() {
     let mut pair = Pair::v5("c");
     pair.connect();
     let mut d = iot_protocol::mqtt::Disconnect::new();
-    d.properties.session_expiry_interval = Some(60);
+    d.properties.set_session_expiry_interval(Some(60));
     pair.inject_to_server(Packet::Disconnect(d));
     assert_eq!(
         pair.server_closed(),
@@ -1204,7 +1206,7 @@ fn session_takeover_sends_0x8e_to_the_old_connection() {
     let mut old = ServerSession::new(&server_cfg, now);
     let mut c = iot_protocol::mqtt::Connect::new(ProtocolVersion::V5, "dup");
     c.clean_start = false;
-    c.properties.session_expiry_interval = Some(60);
+    c.properties.set_session_expiry_interval(Some(60));
     old.handle_packet(now, Packet::Connect(Box::new(c)));
     old.accept(now, Accept::default()).unwrap();
     let state = old.take_session(now).unwrap();

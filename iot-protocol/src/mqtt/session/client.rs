@@ -304,23 +304,24 @@ impl ClientSession {
         if v5 {
             let p = &mut c.properties;
             if self.config.session_expiry_interval > 0 {
-                p.session_expiry_interval = Some(self.config.session_expiry_interval);
+                p.set_session_expiry_interval(Some(self.config.session_expiry_interval));
             }
             if self.config.receive_maximum != u16::MAX {
-                p.receive_maximum = Some(self.config.receive_maximum);
+                p.set_receive_maximum(Some(self.config.receive_maximum));
             }
             if self.config.maximum_packet_size < PROTOCOL_MAX_PACKET_SIZE {
-                p.maximum_packet_size = Some(self.config.maximum_packet_size);
+                p.set_maximum_packet_size(Some(self.config.maximum_packet_size));
             }
             if self.config.topic_alias_maximum > 0 {
-                p.topic_alias_maximum = Some(self.config.topic_alias_maximum);
+                p.set_topic_alias_maximum(Some(self.config.topic_alias_maximum));
             }
-            p.authentication_method = self
-                .config
-                .authentication_method
-                .as_deref()
-                .map(MqttString::from);
-            p.authentication_data = self.config.authentication_data.clone();
+            p.set_authentication_method(
+                self.config
+                    .authentication_method
+                    .as_deref()
+                    .map(MqttString::from),
+            );
+            p.set_authentication_data(self.config.authentication_data.clone());
         } else if let Some(w) = c.will.as_mut() {
             w.properties = Properties::new();
         }
@@ -372,7 +373,7 @@ impl ClientSession {
                     now,
                     Close::PeerDisconnect {
                         reason_code: d.reason_code,
-                        reason_string: d.properties.reason_string,
+                        reason_string: d.properties.reason_string().cloned(),
                     },
                 );
             }
@@ -453,18 +454,18 @@ impl ClientSession {
         }
         let p = &c.properties;
         self.core.send_quota_max = p
-            .receive_maximum
+            .receive_maximum()
             .unwrap_or(u16::MAX)
             .min(self.config.max_inflight)
             .max(1);
-        if let Some(max) = p.maximum_packet_size {
+        if let Some(max) = p.maximum_packet_size() {
             self.core.encoder.set_max_packet_size(max);
         }
-        self.core.peer_alias_max = p.topic_alias_maximum.unwrap_or(0);
-        self.maximum_qos = p.maximum_qos.unwrap_or(QoS::ExactlyOnce);
-        self.retain_available = p.retain_available.unwrap_or(true);
-        self.keep_alive = p.server_keep_alive.unwrap_or(self.config.keep_alive);
-        if let Some(id) = &p.assigned_client_identifier {
+        self.core.peer_alias_max = p.topic_alias_maximum().unwrap_or(0);
+        self.maximum_qos = p.maximum_qos().unwrap_or(QoS::ExactlyOnce);
+        self.retain_available = p.retain_available().unwrap_or(true);
+        self.keep_alive = p.server_keep_alive().unwrap_or(self.config.keep_alive);
+        if let Some(id) = &p.assigned_client_identifier() {
             self.core.client_id = Box::from(id.as_str());
         }
         self.core.start_connection();
@@ -480,7 +481,7 @@ impl ClientSession {
         let Some(method) = self.config.authentication_method.as_deref() else {
             return self.fail(now, ProtocolError::UnexpectedAuth);
         };
-        if a.properties.authentication_method.as_deref() != Some(method) {
+        if a.properties.authentication_method().map(MqttString::as_str) != Some(method) {
             return self.fail(now, ProtocolError::UnexpectedAuth);
         }
         match (self.phase, a.reason_code) {
@@ -489,7 +490,7 @@ impl ClientSession {
                 self.core.event(Event::Auth(Box::new(AuthExchange {
                     reason_code: a.reason_code,
                     method: MqttString::from(method),
-                    data: a.properties.authentication_data,
+                    data: a.properties.authentication_data().cloned(),
                 })));
             }
             _ => self.fail(now, ProtocolError::UnexpectedAuth),

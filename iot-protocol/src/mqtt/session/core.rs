@@ -229,8 +229,8 @@ impl Core {
     /// Queues an AUTH packet of the enhanced authentication `method` (5.0 §3.15, §4.12).
     pub(super) fn send_auth(&mut self, method: &str, code: AuthReasonCode, data: Option<Bytes>) {
         let mut properties = Properties::new();
-        properties.authentication_method = Some(MqttString::from(method));
-        properties.authentication_data = data;
+        properties.set_authentication_method(Some(MqttString::from(method)));
+        properties.set_authentication_data(data);
         self.send_packet(Packet::Auth(Auth {
             reason_code: code,
             properties,
@@ -329,14 +329,15 @@ impl Core {
         if self.is_v5() {
             if let Some(props) = &q.properties {
                 p.properties = crate::mqtt::Properties::clone(props);
-                p.properties.topic_alias = None;
+                p.properties.set_topic_alias(None);
             }
             // 5.0 §3.3.2.3.3: the interval sent is the received value minus the time the
             // message waited.
             if let Some(at) = expires_at {
                 let left = at.saturating_duration_since(now).as_secs();
-                p.properties.message_expiry_interval =
-                    Some(u32::try_from(left.max(1)).unwrap_or(u32::MAX));
+                p.properties.set_message_expiry_interval(Some(
+                    u32::try_from(left.max(1)).unwrap_or(u32::MAX),
+                ));
             }
         }
         p
@@ -349,13 +350,13 @@ impl Core {
         if self.is_v5() && max > 0 {
             let aliases = &self.tr().aliases;
             if let Some(i) = aliases.outbound.iter().position(|t| *t == p.topic) {
-                p.properties.topic_alias = u16::try_from(i + 1).ok();
+                p.properties.set_topic_alias(u16::try_from(i + 1).ok());
                 p.topic = MqttString::new();
                 return self.encoder.encode_publish(&p, buf);
             }
             if aliases.outbound.len() < max {
                 let alias = u16::try_from(aliases.outbound.len() + 1).unwrap_or(u16::MAX);
-                p.properties.topic_alias = Some(alias);
+                p.properties.set_topic_alias(Some(alias));
                 self.encoder.encode_publish(&p, buf)?;
                 self.tm().aliases.outbound.push(p.topic);
                 return Ok(());
@@ -510,7 +511,9 @@ impl Core {
     /// (5.0 §4.3.2, §4.3.3), then an event for the application.
     #[inline]
     pub(super) fn handle_publish(&mut self, mut p: Publish) -> Result<(), ProtocolError> {
-        if let Some(alias) = p.properties.topic_alias.take() {
+        if let Some(alias) = p.properties.topic_alias() {
+            // The alias is resolved here; the application sees the full topic only.
+            p.properties.set_topic_alias(None);
             // 5.0 §3.3.2.3.4: "A Topic Alias of 0 is not permitted"; a value above the
             // announced Topic Alias Maximum is a protocol error (DISCONNECT 0x94).
             if alias == 0 || alias > self.alias_max {
@@ -680,7 +683,8 @@ impl Core {
                 let mut m = q.message.clone();
                 if let (Some(at), Some(props)) = (q.expires_at, m.properties.as_mut()) {
                     let left = at.saturating_duration_since(now).as_secs().max(1);
-                    props.message_expiry_interval = Some(u32::try_from(left).unwrap_or(u32::MAX));
+                    props
+                        .set_message_expiry_interval(Some(u32::try_from(left).unwrap_or(u32::MAX)));
                 }
                 m
             })
@@ -788,8 +792,8 @@ fn strip_optional(p: &mut Packet) -> bool {
         Packet::Auth(x) => &mut x.properties,
         _ => return false,
     };
-    let had = props.reason_string.is_some() || !props.user_properties.is_empty();
-    props.reason_string = None;
-    props.user_properties.clear();
+    let had = props.reason_string().is_some() || !props.user_properties().is_empty();
+    props.set_reason_string(None);
+    props.user_properties_mut().clear();
     had
 }

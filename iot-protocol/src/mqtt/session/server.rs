@@ -243,7 +243,10 @@ impl ServerSession {
             return;
         }
         if v5 {
-            self.auth_method = c.properties.authentication_method.as_deref().map(Box::from);
+            self.auth_method = c
+                .properties
+                .authentication_method()
+                .map(|m| Box::from(m.as_str()));
         }
         self.phase = Phase::ConnectPending;
         self.core.event(Event::ConnectRequest(c.clone()));
@@ -265,7 +268,7 @@ impl ServerSession {
             match accept.assigned_client_id {
                 Some(id) if !id.is_empty() => {
                     if v5 {
-                        props.assigned_client_identifier = Some(MqttString::from(id.as_str()));
+                        props.set_assigned_client_identifier(Some(MqttString::from(id.as_str())));
                     }
                     self.core.client_id = id.into_boxed_str();
                 }
@@ -288,16 +291,16 @@ impl ServerSession {
         // Limits the client announced (5.0 §3.1.2.11).
         self.core.send_quota_max = c
             .properties
-            .receive_maximum
+            .receive_maximum()
             .unwrap_or(u16::MAX)
             .min(self.max_inflight)
             .max(1);
-        if let Some(max) = c.properties.maximum_packet_size {
+        if let Some(max) = c.properties.maximum_packet_size() {
             self.core.encoder.set_max_packet_size(max);
         }
-        self.core.peer_alias_max = c.properties.topic_alias_maximum.unwrap_or(0);
+        self.core.peer_alias_max = c.properties.topic_alias_maximum().unwrap_or(0);
         self.session_expiry = if v5 {
-            c.properties.session_expiry_interval.unwrap_or(0)
+            c.properties.session_expiry_interval().unwrap_or(0)
         } else if c.clean_start {
             0
         } else {
@@ -310,27 +313,27 @@ impl ServerSession {
         }
         if v5 {
             if let Some(ka) = self.server_keep_alive {
-                props.server_keep_alive = Some(ka);
+                props.set_server_keep_alive(Some(ka));
                 self.keep_alive = ka;
             }
             if self.core.receive_maximum != u16::MAX {
-                props.receive_maximum = Some(self.core.receive_maximum);
+                props.set_receive_maximum(Some(self.core.receive_maximum));
             }
             if self.decoder.max_packet_size() < PROTOCOL_MAX_PACKET_SIZE {
-                props.maximum_packet_size = Some(self.decoder.max_packet_size());
+                props.set_maximum_packet_size(Some(self.decoder.max_packet_size()));
             }
             if self.core.alias_max > 0 {
-                props.topic_alias_maximum = Some(self.core.alias_max);
+                props.set_topic_alias_maximum(Some(self.core.alias_max));
             }
             if self.maximum_qos != QoS::ExactlyOnce {
-                props.maximum_qos = Some(self.maximum_qos);
+                props.set_maximum_qos(Some(self.maximum_qos));
             }
             if !self.retain_available {
-                props.retain_available = Some(false);
+                props.set_retain_available(Some(false));
             }
             if let Some(m) = &self.auth_method {
-                props.authentication_method = Some(MqttString::from(&**m));
-                props.authentication_data = accept.authentication_data;
+                props.set_authentication_method(Some(MqttString::from(&**m)));
+                props.set_authentication_data(accept.authentication_data);
             }
         }
         self.will = c.will.map(Box::new);
@@ -416,7 +419,7 @@ impl ServerSession {
         let Some(method) = self.auth_method.as_deref().map(MqttString::from) else {
             return self.fail(now, ProtocolError::UnexpectedAuth);
         };
-        if a.properties.authentication_method.as_ref() != Some(&method) {
+        if a.properties.authentication_method() != Some(&method) {
             return self.fail(now, ProtocolError::UnexpectedAuth);
         }
         let expected = if self.phase == Phase::Connected {
@@ -431,7 +434,7 @@ impl ServerSession {
         self.core.event(Event::Auth(Box::new(AuthExchange {
             reason_code: a.reason_code,
             method,
-            data: a.properties.authentication_data,
+            data: a.properties.authentication_data().cloned(),
         })));
     }
 
@@ -454,7 +457,7 @@ impl ServerSession {
     fn on_subscribe(&mut self, s: Subscribe) {
         let identifier = s
             .properties
-            .subscription_identifiers
+            .subscription_identifiers()
             .first()
             .and_then(|&id| NonZeroU32::new(id));
         self.pending_subscribes.push(PendingSubscribe {
@@ -561,7 +564,7 @@ impl ServerSession {
     }
 
     fn on_disconnect(&mut self, now: Instant, d: Disconnect) {
-        if let Some(interval) = d.properties.session_expiry_interval {
+        if let Some(interval) = d.properties.session_expiry_interval() {
             // 5.0 §3.14.2.2.2: a client that connected with 0 may not set it now.
             if self.session_expiry == 0 && interval != 0 {
                 return self.fail(now, ProtocolError::SessionExpiryAfterZero);
@@ -572,7 +575,7 @@ impl ServerSession {
             now,
             Close::PeerDisconnect {
                 reason_code: d.reason_code,
-                reason_string: d.properties.reason_string,
+                reason_string: d.properties.reason_string().cloned(),
             },
         );
     }
@@ -635,7 +638,7 @@ impl ServerSession {
             if let Some(will) = &self.will {
                 // 5.0 §3.1.3.2.2: the Will is published after the Will Delay Interval or when
                 // the session ends, whichever comes first.
-                let delay = will.properties.will_delay_interval.unwrap_or(0);
+                let delay = will.properties.will_delay_interval().unwrap_or(0);
                 let delay = delay.min(self.session_expiry);
                 self.will_due = now + Duration::from_secs(u64::from(delay));
             }

@@ -88,14 +88,14 @@ impl Message {
     pub fn with_expiry_interval(mut self, seconds: u32) -> Self {
         self.properties
             .get_or_insert_with(Box::default)
-            .message_expiry_interval = Some(seconds);
+            .set_message_expiry_interval(Some(seconds));
         self
     }
 
     /// The message carried by a received PUBLISH (its Topic Alias dropped).
     pub fn from_publish(p: Publish) -> Self {
         let mut properties = p.properties;
-        properties.topic_alias = None;
+        properties.set_topic_alias(None);
         Self {
             topic: p.topic,
             payload: p.payload,
@@ -111,7 +111,7 @@ impl Message {
 
     /// The Message Expiry Interval, if set.
     pub fn expiry_interval(&self) -> Option<u32> {
-        self.properties.as_ref()?.message_expiry_interval
+        self.properties.as_ref()?.message_expiry_interval()
     }
 
     /// A PUBLISH for this message (no alias, no packet identifier, DUP clear).
@@ -121,7 +121,7 @@ impl Message {
         p.retain = self.retain;
         if let Some(props) = &self.properties {
             p.properties = Properties::clone(props);
-            p.properties.topic_alias = None;
+            p.properties.set_topic_alias(None);
         }
         p
     }
