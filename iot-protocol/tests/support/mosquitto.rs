@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 /// How long the broker may take to listen.
 const START_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How many ports to try when a broker cannot bind the one it was given.
+const START_ATTEMPTS: usize = 5;
+
 /// A running broker.
 pub(crate) struct Broker {
     child: Child,
@@ -63,42 +66,63 @@ pub(crate) fn start(name: &str, extra_conf: &str) -> Option<Broker> {
              (.ci/run does this), or set IOT_SKIP_INTEROP=1 to skip these tests locally."
         );
     };
-    // A port of our own: ask the OS for a free one.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = std::env::temp_dir().join(format!("iot-{name}-{}-{port}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
-             log_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\n\
-             log_type information\n{extra_conf}"
-        ),
-    )
-    .unwrap();
-    let log = std::fs::File::create(dir.join("mosquitto.log")).unwrap();
-    let child = Command::new(&bin)
-        .arg("-c")
-        .arg(&conf)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-    let broker = Broker { child, port, dir };
-    let deadline = Instant::now() + START_TIMEOUT;
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "mosquitto did not listen on {port}: {}",
-            broker.log()
-        );
-        std::thread::sleep(Duration::from_millis(20));
+    // A port of our own: ask the OS for a free one. Between asking and mosquitto's bind the port
+    // is free for anyone, so a parallel test may be handed the same one; the broker that loses
+    // the race exits, and we try again with another port. The broker counts as ours only once
+    // its own log says it is running (a probe alone could reach another test's broker).
+    let mut last_log = String::new();
+    for attempt in 0..START_ATTEMPTS {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = std::env::temp_dir().join(format!(
+            "iot-{name}-{}-{port}-{attempt}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let conf = dir.join("mosquitto.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
+                 log_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\n\
+                 log_type information\n{extra_conf}"
+            ),
+        )
+        .unwrap();
+        let log = std::fs::File::create(dir.join("mosquitto.log")).unwrap();
+        let child = Command::new(&bin)
+            .arg("-c")
+            .arg(&conf)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let mut broker = Broker { child, port, dir };
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Ok(Some(status)) = broker.child.try_wait() {
+                // Most likely the port was taken meanwhile: try another one.
+                last_log = format!(
+                    "mosquitto exited ({status}) on port {port}: {}",
+                    broker.log()
+                );
+                break;
+            }
+            if broker.log().contains(" running") && TcpStream::connect(("127.0.0.1", port)).is_ok()
+            {
+                return Some(broker);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "mosquitto did not listen on {port}: {}",
+                broker.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
-    Some(broker)
+    panic!("mosquitto did not start in {START_ATTEMPTS} attempts; last: {last_log}");
 }
