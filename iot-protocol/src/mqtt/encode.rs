@@ -149,7 +149,7 @@ impl Encoder {
         let v5 = self.v5();
         // MQTT 3.1.1 has no properties: a PUBLISH sent on a 3.1.1 connection leaves them out,
         // which is what a broker must do when it forwards a 5.0 message to a 3.1.1 subscriber.
-        let props = if v5 {
+        let props = if v5 && !p.properties.is_bare() {
             p.properties
                 .encoded_len(PropertyContext::Packet(PacketType::Publish))?
         } else {
@@ -215,7 +215,12 @@ impl Encoder {
             dst.put_u16(p.packet_id);
         }
         if self.v5() {
-            p.properties.write(plan.props, dst);
+            if plan.props == 0 {
+                // An empty property list is its one-byte length.
+                dst.put_u8(0);
+            } else {
+                p.properties.write(plan.props, dst);
+            }
         }
         dst.put_slice(&p.payload);
     }

@@ -439,6 +439,17 @@ impl Properties {
         self.more.get_or_insert_with(Default::default)
     }
 
+    /// Whether no property was ever set: the three inline ones are absent and the out-of-line
+    /// block was never created (a cheaper, stricter form of [`Self::is_empty`] for the
+    /// encoder's fast path; a block whose properties were all cleared again is not bare).
+    #[inline]
+    pub(crate) fn is_bare(&self) -> bool {
+        self.message_expiry_interval.is_none()
+            && self.topic_alias.is_none()
+            && self.payload_format_indicator.is_none()
+            && self.more.is_none()
+    }
+
     /// Whether no property is set.
     pub fn is_empty(&self) -> bool {
         self.message_expiry_interval.is_none()

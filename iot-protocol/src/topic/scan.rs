@@ -52,7 +52,8 @@ pub(crate) fn has_nul(b: &[u8]) -> bool {
 
 /// Whether any byte of `b` satisfies `byte`; `word` must answer the same for eight bytes at
 /// once. Blocks of 16 bytes have no early exit inside (the compiler turns them into vector
-/// compares and one mask test); shorter inputs are read as two overlapping eight-byte words,
+/// compares and one mask test) and are taken two at a time with one branch for both, the last
+/// block overlapping the one before; shorter inputs are read as two overlapping eight-byte words,
 /// below eight bytes as two overlapping four-byte halves, below four byte by byte.
 #[inline(always)]
 fn scan_any(b: &[u8], byte: impl Fn(u8) -> bool, word: impl Fn(u64) -> bool) -> bool {
@@ -68,13 +69,18 @@ fn scan_any(b: &[u8], byte: impl Fn(u8) -> bool, word: impl Fn(u64) -> bool) -> 
             }
             m != 0
         };
-        let mut blocks = b.chunks_exact(16);
-        for c in &mut blocks {
-            if block(c) {
+        // Two blocks per step, one branch for both.
+        let mut pairs = b.chunks_exact(32);
+        for c in &mut pairs {
+            if block(&c[..16]) | block(&c[16..]) {
                 return true;
             }
         }
-        return !blocks.remainder().is_empty() && block(&b[n - 16..]);
+        let rest = pairs.remainder();
+        if rest.len() >= 16 && block(&rest[..16]) {
+            return true;
+        }
+        return !rest.len().is_multiple_of(16) && block(&b[n - 16..]);
     }
     if n >= 8 {
         return word(word8(&b[..8])) | word(word8(&b[n - 8..]));
