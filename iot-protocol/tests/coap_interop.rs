@@ -62,6 +62,28 @@ fn free_udp_port() -> u16 {
         .port()
 }
 
+/// Starts a peer server on a free UDP port: `command` builds it for a port. Between asking the
+/// OS for a free port and the peer's bind, a test running in parallel may be handed the same
+/// one; the peer that loses exits at once, so a server still running after `settle` holds its
+/// port, and one that exited is started again on another port.
+async fn spawn_server(command: impl Fn(u16) -> Command, settle: Duration) -> (Guard, u16) {
+    for _ in 0..5 {
+        let port = free_udp_port();
+        let mut server = Guard(
+            command(port)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        tokio::time::sleep(settle).await;
+        if server.0.try_wait().unwrap().is_none() {
+            return (server, port);
+        }
+    }
+    panic!("the peer server exited at start five times (ports taken?)");
+}
+
 /// Kills the child (by its own handle) when dropped.
 struct Guard(Child);
 
@@ -109,16 +131,15 @@ async fn our_client_against_libcoap_server() {
     else {
         return;
     };
-    let port = free_udp_port();
-    let _server = Guard(
-        Command::new(server_bin)
-            .args(["-A", "127.0.0.1", "-p", &port.to_string(), "-d", "10"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_server, port) = spawn_server(
+        |port| {
+            let mut c = Command::new(&server_bin);
+            c.args(["-A", "127.0.0.1", "-p", &port.to_string(), "-d", "10"]);
+            c
+        },
+        Duration::from_millis(300),
+    )
+    .await;
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
 
     // Put a 12 KB body on the server with libcoap's own client (Block1 between libcoap peers).
@@ -221,19 +242,20 @@ async fn our_client_against_aiocoap_fileserver() {
     let dir = scratch("aiocoap-fs");
     let big = body(20_000);
     std::fs::write(dir.join("big.txt"), &big).unwrap();
-    let port = free_udp_port();
-    let _server = Guard(
-        Command::new(fileserver)
-            .args([
+    // Python takes a moment to import; a lost port race shows as an exit within that time.
+    let (_server, port) = spawn_server(
+        |port| {
+            let mut c = Command::new(&fileserver);
+            c.args([
                 "--bind",
                 &format!("127.0.0.1:{port}"),
                 dir.to_str().unwrap(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+            ]);
+            c
+        },
+        Duration::from_millis(1500),
+    )
+    .await;
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let (client, _incoming) = driver::bind("127.0.0.1:0".parse().unwrap(), Config::default())
         .await
