@@ -444,18 +444,20 @@ impl Properties {
     /// encoder's fast path; a block whose properties were all cleared again is not bare).
     #[inline]
     pub(crate) fn is_bare(&self) -> bool {
-        self.message_expiry_interval.is_none()
-            && self.topic_alias.is_none()
-            && self.payload_format_indicator.is_none()
-            && self.more.is_none()
+        self.inline_empty() && self.more.is_none()
     }
 
     /// Whether no property is set.
     pub fn is_empty(&self) -> bool {
+        self.inline_empty() && self.more.as_deref().is_none_or(|m| *m == More::EMPTY)
+    }
+
+    /// Whether the three inline properties are absent.
+    #[inline]
+    fn inline_empty(&self) -> bool {
         self.message_expiry_interval.is_none()
             && self.topic_alias.is_none()
             && self.payload_format_indicator.is_none()
-            && self.more.as_deref().is_none_or(|m| *m == More::EMPTY)
     }
 
     inline_copy! {
