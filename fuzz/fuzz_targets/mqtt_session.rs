@@ -14,7 +14,7 @@ use bytes::BytesMut;
 use iot_protocol::mqtt::session::{
     Accept, ClientConfig, ClientSession, Event, Instant, Message, ServerConfig, ServerSession,
 };
-use iot_protocol::mqtt::{Decoder, ProtocolVersion, QoS, SubAckReasonCode};
+use iot_protocol::mqtt::{TopicName, Decoder, ProtocolVersion, QoS, SubAckReasonCode};
 use libfuzzer_sys::fuzz_target;
 
 const CONNECT_V311: &[u8] = &[
@@ -125,7 +125,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = c.publish(
                 now,
                 Message::new(
-                    "f/t",
+                    TopicName::from_static("f/t"),
                     piece.to_vec(),
                     QoS::from_u8(piece[0] % 3).unwrap_or_default(),
                 ),

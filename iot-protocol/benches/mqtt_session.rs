@@ -13,7 +13,7 @@ use std::hint::black_box;
 use bytes::{Bytes, BytesMut};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use iot_protocol::mqtt::session::{Accept, Event, Instant, ServerConfig, ServerSession};
-use iot_protocol::mqtt::{Connect, Encoder, Packet, ProtocolVersion, Publish, QoS};
+use iot_protocol::mqtt::{Connect, Encoder, Packet, ProtocolVersion, Publish, QoS, TopicName};
 
 const MESSAGES: usize = 10_000;
 const READ: usize = 4096;
@@ -23,7 +23,10 @@ fn stream(version: ProtocolVersion) -> Bytes {
     let mut buf = BytesMut::new();
     let payload = Bytes::from(vec![0x5a; 64]);
     for i in 0..MESSAGES {
-        let mut p = Publish::new("devices/sensor-42/telemetry", payload.clone());
+        let mut p = Publish::new(
+            TopicName::from_static("devices/sensor-42/telemetry"),
+            payload.clone(),
+        );
         p.qos = QoS::AtLeastOnce;
         p.packet_id = u16::try_from(i % 65_535 + 1).unwrap();
         enc.encode_publish(&p, &mut buf).unwrap();

@@ -8,7 +8,7 @@
 use bytes::BytesMut;
 use iot_protocol::mqtt::{
     Connect, Decoder, Disconnect, DisconnectReasonCode, Encoder, Packet, Properties,
-    ProtocolVersion, Publish, QoS, Subscribe, Subscription,
+    ProtocolVersion, Publish, QoS, Subscribe, Subscription, TopicFilter, TopicName,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -17,7 +17,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     connect.properties.set_session_expiry_interval(Some(3600));
     connect.properties.set_topic_alias_maximum(Some(16));
 
-    let mut publish = Publish::new("home/livingroom/temperature", &b"21.5"[..]);
+    // Topic names and filters are checked when they are made, so the encoder need not scan
+    // them again.
+    let topic = TopicName::new("home/livingroom/temperature")?;
+    let mut publish = Publish::new(topic, &b"21.5"[..]);
     publish.qos = QoS::AtLeastOnce;
     publish.packet_id = 1;
     publish.properties = {
@@ -30,7 +33,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let subscribe = Subscribe {
         packet_id: 2,
-        subscriptions: vec![Subscription::new("home/+/setpoint", QoS::ExactlyOnce)],
+        subscriptions: vec![Subscription::new(
+            TopicFilter::new("home/+/setpoint")?,
+            QoS::ExactlyOnce,
+        )],
         properties: Properties::new(),
     };
     let disconnect = Disconnect {
@@ -51,8 +57,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("encoded {} bytes", wire.len());
 
+    // A topic that breaks a rule cannot be made at all.
+    let refused = TopicName::new("home/+/temperature").unwrap_err();
+    println!("refused topic: {refused}");
+
     // An illegal packet is refused with a typed error, and nothing is written.
-    let bad = Publish::new("home/+/temperature", &b"x"[..]);
+    let mut bad = Publish::new(
+        TopicName::from_static("home/livingroom/humidity"),
+        &b"x"[..],
+    );
+    bad.packet_id = 9; // a packet identifier on a QoS 0 PUBLISH
     let before = wire.len();
     let err = encoder
         .encode(&Packet::Publish(bad), &mut wire)

@@ -8,7 +8,9 @@ use bytes::{Bytes, BytesMut};
 use iot_protocol::mqtt::session::{
     Accept, ClientConfig, ClientSession, Event, Instant, Message, ServerConfig, ServerSession,
 };
-use iot_protocol::mqtt::{Properties, ProtocolVersion, QoS, SubAckReasonCode, Subscription, Will};
+use iot_protocol::mqtt::{
+    Properties, ProtocolVersion, QoS, SubAckReasonCode, Subscription, TopicFilter, TopicName, Will,
+};
 
 /// Moves bytes both ways until neither side has anything to send, printing the events.
 fn pump(now: Instant, client: &mut ClientSession, server: &mut ServerSession) {
@@ -64,7 +66,7 @@ fn describe(e: &Event) -> String {
 fn main() {
     let mut config = ClientConfig::new(ProtocolVersion::V5, "thermostat-7");
     config.keep_alive(30).will(Some(Will {
-        topic: "devices/thermostat-7/status".into(),
+        topic: TopicName::from_static("devices/thermostat-7/status"),
         payload: Bytes::from_static(b"offline"),
         qos: QoS::AtLeastOnce,
         retain: true,
@@ -81,7 +83,7 @@ fn main() {
         .subscribe(
             now,
             vec![Subscription::new(
-                "devices/thermostat-7/set",
+                TopicFilter::from_static("devices/thermostat-7/set"),
                 QoS::ExactlyOnce,
             )],
             Properties::new(),
@@ -89,9 +91,17 @@ fn main() {
         .unwrap();
     pump(now, &mut client, &mut server);
 
-    let reading = Message::new("devices/thermostat-7/temp", &b"21.5"[..], QoS::ExactlyOnce);
+    let reading = Message::new(
+        TopicName::from_static("devices/thermostat-7/temp"),
+        &b"21.5"[..],
+        QoS::ExactlyOnce,
+    );
     client.publish(now, reading).unwrap();
-    let command = Message::new("devices/thermostat-7/set", &b"19.0"[..], QoS::ExactlyOnce);
+    let command = Message::new(
+        TopicName::from_static("devices/thermostat-7/set"),
+        &b"19.0"[..],
+        QoS::ExactlyOnce,
+    );
     server.publish(now, command).unwrap();
     pump(now, &mut client, &mut server);
 

@@ -8,7 +8,7 @@ use std::alloc::System;
 
 use bytes::BytesMut;
 use iot_protocol::mqtt::{
-    Decoder, Encoder, Packet, Properties, ProtocolVersion, PubAck, Publish, QoS,
+    Decoder, Encoder, Packet, Properties, ProtocolVersion, PubAck, Publish, QoS, TopicName,
 };
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -20,7 +20,10 @@ const N: usize = 1000;
 /// `N` PUBLISH packets followed by `N` PUBACKs, in a buffer whose storage is already shared
 /// (the state a socket read buffer is in after its first `split_to`).
 fn stream(version: ProtocolVersion) -> BytesMut {
-    let mut p = Publish::new("sensors/building-7/floor-3/temp", vec![0x5a; 1024]);
+    let mut p = Publish::new(
+        TopicName::from_static("sensors/building-7/floor-3/temp"),
+        vec![0x5a; 1024],
+    );
     p.qos = QoS::AtLeastOnce;
     if version == ProtocolVersion::V5 {
         p.properties = Properties::new()
@@ -83,7 +86,7 @@ fn main() {
 fn counting_allocator_sees_allocations() {
     // The measurement would catch an allocation: a decode that keeps a user property must
     // allocate its list.
-    let mut p = Publish::new("a/b", &b"x"[..]);
+    let mut p = Publish::new(TopicName::from_static("a/b"), &b"x"[..]);
     p.properties.push_user_property("k", "v");
     let mut buf = BytesMut::new();
     Encoder::new(ProtocolVersion::V5)

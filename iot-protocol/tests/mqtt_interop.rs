@@ -171,7 +171,8 @@ impl Conn {
 fn session(port: u16, version: ProtocolVersion) {
     let v5 = version == ProtocolVersion::V5;
     let prefix = if v5 { "iot5" } else { "iot3" };
-    let topic = |t: &str| format!("{prefix}/{t}");
+    let topic = |t: &str| TopicName::new(format!("{prefix}/{t}")).unwrap();
+    let filter = |t: &str| TopicFilter::new(format!("{prefix}/{t}")).unwrap();
     let props = |p: Properties| if v5 { p } else { Properties::new() };
 
     // The publisher connects first, with a will and credentials, and leaves a retained message.
@@ -181,7 +182,7 @@ fn session(port: u16, version: ProtocolVersion) {
     connect.username = Some("device-1".into());
     connect.password = Some(Bytes::from_static(b"secret"));
     connect.will = Some(Will {
-        topic: topic("status/publisher").into(),
+        topic: topic("status/publisher"),
         payload: Bytes::from_static(b"offline"),
         qos: QoS::AtLeastOnce,
         retain: false,
@@ -236,14 +237,14 @@ fn session(port: u16, version: ProtocolVersion) {
         packet_id: 10,
         subscriptions: vec![
             Subscription {
-                filter: topic("+/data").into(),
+                filter: filter("+/data"),
                 options: data_options,
             },
             Subscription {
-                filter: topic("retained").into(),
+                filter: filter("retained"),
                 options: retained_options,
             },
-            Subscription::new(topic("status/#"), QoS::AtLeastOnce),
+            Subscription::new(filter("status/#"), QoS::AtLeastOnce),
         ],
         properties: props({
             let mut p = Properties::new();
@@ -290,7 +291,7 @@ fn session(port: u16, version: ProtocolVersion) {
         let aliased = v5 && i > 0;
         let mut p = Publish::new(
             if aliased {
-                String::new()
+                TopicName::empty()
             } else {
                 topic("sensor/data")
             },
@@ -336,7 +337,7 @@ fn session(port: u16, version: ProtocolVersion) {
     // QoS 2 and QoS 1 from the broker to the publisher: it subscribes to its own topic.
     publisher.send(Subscribe {
         packet_id: 30,
-        subscriptions: vec![Subscription::new(topic("echo"), QoS::ExactlyOnce)],
+        subscriptions: vec![Subscription::new(filter("echo"), QoS::ExactlyOnce)],
         properties: Properties::new(),
     });
     assert!(matches!(publisher.recv(), Packet::SubAck(s) if s.packet_id == 30));
@@ -386,7 +387,7 @@ fn session(port: u16, version: ProtocolVersion) {
     // UNSUBSCRIBE: nothing more arrives on that filter.
     subscriber.send(Unsubscribe {
         packet_id: 40,
-        filters: vec![topic("+/data").into()],
+        filters: vec![filter("+/data")],
         properties: props({
             let mut p = Properties::new();
             p.set_user_properties(vec![("why".into(), "done".into())]);

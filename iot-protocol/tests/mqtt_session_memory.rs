@@ -13,7 +13,7 @@ use bytes::BytesMut;
 use iot_protocol::mqtt::session::{Accept, Event, Instant, ServerConfig, ServerSession};
 use iot_protocol::mqtt::{
     Connect, Encoder, Packet, Properties, ProtocolVersion, QoS, SubAckReasonCode, Subscribe,
-    Subscription,
+    Subscription, TopicFilter,
 };
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -47,7 +47,7 @@ fn wire(version: ProtocolVersion) -> BytesMut {
         };
         let s = Subscribe {
             packet_id: u16::try_from(i + 1).unwrap(),
-            subscriptions: vec![Subscription::new(*f, qos)],
+            subscriptions: vec![Subscription::new(TopicFilter::from_static(f), qos)],
             properties: Properties::new(),
         };
         enc.encode(&Packet::Subscribe(s), &mut buf).unwrap();

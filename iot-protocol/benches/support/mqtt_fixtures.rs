@@ -4,7 +4,8 @@
 
 use bytes::Bytes;
 use iot_protocol::mqtt::{
-    Connect, Packet, Properties, ProtocolVersion, Publish, QoS, Subscribe, Subscription, Will,
+    Connect, Packet, Properties, ProtocolVersion, Publish, QoS, Subscribe, Subscription,
+    TopicFilter, TopicName, Will,
 };
 
 /// Packets per case: decode reads them back to back from one buffer, encode writes them all.
@@ -29,7 +30,10 @@ pub(crate) fn cases(version: ProtocolVersion) -> Vec<(String, Vec<Packet>)> {
     let subscribe = Packet::Subscribe(Subscribe {
         packet_id: 7,
         subscriptions: (0..10)
-            .map(|i| Subscription::new(format!("devices/+/sensor-{i}/#"), QoS::AtLeastOnce))
+            .map(|i| {
+                let filter = TopicFilter::new(format!("devices/+/sensor-{i}/#")).unwrap();
+                Subscription::new(filter, QoS::AtLeastOnce)
+            })
             .collect(),
         properties: Properties::new(),
     });
@@ -41,7 +45,7 @@ fn publishes(topic: &str, qos: QoS, payload: usize) -> Vec<Packet> {
     let payload = Bytes::from(vec![0xa5u8; payload]);
     (0..N)
         .map(|i| {
-            let mut p = Publish::new(topic, payload.clone());
+            let mut p = Publish::new(TopicName::new(topic).unwrap(), payload.clone());
             p.qos = qos;
             if qos != QoS::AtMostOnce {
                 p.packet_id = u16::try_from(i % 100 + 1).unwrap();
@@ -60,7 +64,7 @@ fn connect(version: ProtocolVersion) -> Connect {
         b"b2488041f64f425016b467ee1c94959ebd592ad1",
     ));
     connect.will = Some(Will {
-        topic: "devices/device-0042/status".into(),
+        topic: TopicName::from_static("devices/device-0042/status"),
         payload: Bytes::from_static(b"offline"),
         qos: QoS::AtLeastOnce,
         retain: true,

@@ -4,9 +4,10 @@ use alloc::{boxed::Box, vec::Vec};
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::{
-    Auth, ConnAck, Connect, DecodeError, Disconnect, Packet, PacketType, PingReq, PingResp,
-    ProtocolVersion, PubAck, PubComp, PubRec, PubRel, Publish, QoS, RetainHandling, SubAck,
-    Subscribe, Subscription, SubscriptionOptions, UnsubAck, Unsubscribe, Will,
+    Auth, ConnAck, Connect, DecodeError, Disconnect, MqttString, Packet, PacketType, PingReq,
+    PingResp, ProtocolVersion, PubAck, PubComp, PubRec, PubRel, Publish, QoS, RetainHandling,
+    SubAck, Subscribe, Subscription, SubscriptionOptions, TopicFilter, TopicName, UnsubAck,
+    Unsubscribe, Will,
     properties::{Properties, PropertyContext},
     reason::{
         AuthReasonCode, ConnectReasonCode, DisconnectReasonCode, PubAckReasonCode,
@@ -246,7 +247,9 @@ impl Decoder {
             dup: flags & 0b1000 != 0,
             qos,
             retain: flags & 0b0001 != 0,
-            topic,
+            // `Reader::topic_name` has checked the name rules (or it is the empty name of a
+            // PUBLISH with a Topic Alias, allowed above).
+            topic: TopicName::from_checked(topic),
             packet_id,
             properties,
             payload,
@@ -508,7 +511,7 @@ impl Decoder {
                 Properties::new()
             };
             let topic = r.string()?;
-            crate::topic::validate_topic_name(&topic).map_err(DecodeError::InvalidTopicName)?;
+            let topic = TopicName::new(topic).map_err(DecodeError::InvalidTopicName)?;
             let payload = r.binary()?;
             Some(Will {
                 topic,
@@ -671,13 +674,10 @@ fn subscribe(r: &mut Reader<'_>, v5: bool) -> Result<Subscribe, DecodeError> {
             _ => return Err(DecodeError::InvalidRetainHandling),
         };
         let no_local = options & 0b0100 != 0;
-        if !checked {
-            crate::topic::validate_topic_filter(&filter)
-                .map_err(DecodeError::InvalidTopicFilter)?;
-        }
+        let filter = checked_filter(filter, checked)?;
         // 5.0 §3.8.3.1: "It is a Protocol Error to set the No Local bit to 1 on a Shared
         // Subscription."
-        if no_local && filter.starts_with("$share/") {
+        if no_local && filter.is_shared() {
             return Err(DecodeError::NoLocalOnSharedSubscription);
         }
         subscriptions.push(Subscription {
@@ -722,6 +722,17 @@ fn sub_ack(r: &mut Reader<'_>, h: &FixedHeader, v5: bool) -> Result<SubAck, Deco
     })
 }
 
+/// A filter from [`Reader::topic_filter`] as a [`TopicFilter`], checked against the filter rules
+/// (3.1.1 §4.7, 5.0 §4.7, §4.8.2) unless the reader's scan has already proved them.
+#[inline]
+fn checked_filter(filter: MqttString, checked: bool) -> Result<TopicFilter, DecodeError> {
+    if checked {
+        Ok(TopicFilter::from_checked(filter))
+    } else {
+        TopicFilter::new(filter).map_err(DecodeError::InvalidTopicFilter)
+    }
+}
+
 fn unsubscribe(r: &mut Reader<'_>, v5: bool) -> Result<Unsubscribe, DecodeError> {
     let packet_id = packet_id(r)?;
     let properties = if v5 {
@@ -737,11 +748,7 @@ fn unsubscribe(r: &mut Reader<'_>, v5: bool) -> Result<Unsubscribe, DecodeError>
     let mut filters = Vec::with_capacity(r.count_fields(0));
     while !r.is_empty() {
         let (filter, checked) = r.topic_filter()?;
-        if !checked {
-            crate::topic::validate_topic_filter(&filter)
-                .map_err(DecodeError::InvalidTopicFilter)?;
-        }
-        filters.push(filter);
+        filters.push(checked_filter(filter, checked)?);
     }
     Ok(Unsubscribe {
         packet_id,

@@ -10,7 +10,7 @@ use super::{
     reason::{DisconnectReasonCode, UnsubAckReasonCode},
     wire::{self, VBI_MAX},
 };
-use crate::topic::{self, TopicError};
+use crate::topic::TopicError;
 
 /// Encodes `packet` for a connection of `version` with the default maximum packet size.
 ///
@@ -155,19 +155,13 @@ impl Encoder {
         } else {
             0
         };
+        // `TopicName` has been checked against the rules of 5.0 §3.3.2.1 and §4.7 (no
+        // wildcards, no U+0000, at most 65 535 bytes) when it was made; only its one exception,
+        // the empty name, is left: 5.0 §3.3.2.3.4 allows it with a Topic Alias, 3.1.1 §4.7.3
+        // never.
         let topic = p.topic.as_bytes();
-        if topic.is_empty() {
-            // 5.0 §3.3.2.3.4: an empty topic only with a Topic Alias; 3.1.1 §4.7.3: never.
-            if !v5 || p.properties.topic_alias().is_none() {
-                return Err(EncodeError::InvalidTopicName(TopicError::Empty));
-            }
-        } else if crate::topic::scan::has_nul_or_wildcard(topic) {
-            // 5.0 §3.3.2.1, §4.7: no wildcards, no U+0000 in a topic name.
-            return Err(EncodeError::InvalidTopicName(
-                topic::validate_topic_name(&p.topic)
-                    .err()
-                    .unwrap_or(TopicError::WildcardInTopicName),
-            ));
+        if topic.is_empty() && (!v5 || p.properties.topic_alias().is_none()) {
+            return Err(EncodeError::InvalidTopicName(TopicError::Empty));
         }
         let id_len = if p.qos == QoS::AtMostOnce {
             // 5.0 §2.2.1: a QoS 0 PUBLISH MUST NOT contain a packet identifier; §3.3.1.1: DUP 0.
@@ -282,9 +276,9 @@ impl Encoder {
                     return Err(EncodeError::EmptyPayload);
                 }
                 let mut n = 2 + with_props(plan.props);
+                // Each `TopicFilter` was checked against the filter rules (3.1.1 §4.7, 5.0 §4.7,
+                // §4.8.2) when it was made.
                 for sub in &s.subscriptions {
-                    crate::topic::validate_topic_filter(&sub.filter)
-                        .map_err(EncodeError::InvalidTopicFilter)?;
                     let o = &sub.options;
                     if !v5
                         && (o.no_local
@@ -293,7 +287,8 @@ impl Encoder {
                     {
                         return Err(EncodeError::SubscriptionOptionsNotInVersion);
                     }
-                    if o.no_local && sub.filter.starts_with("$share/") {
+                    // 5.0 §3.8.3.1: No Local on a shared subscription is a Protocol Error.
+                    if o.no_local && sub.filter.is_shared() {
                         return Err(EncodeError::NoLocalOnSharedSubscription);
                     }
                     n += wire::field_len(sub.filter.len())? + 1;
@@ -319,8 +314,6 @@ impl Encoder {
                 }
                 let mut n = 2 + with_props(plan.props);
                 for f in &u.filters {
-                    crate::topic::validate_topic_filter(f)
-                        .map_err(EncodeError::InvalidTopicFilter)?;
                     n += wire::field_len(f.len())?;
                 }
                 n
@@ -533,7 +526,11 @@ fn plan_connect(c: &Connect) -> Result<Plan, EncodeError> {
         } else if !w.properties.is_empty() {
             return Err(EncodeError::PropertiesNotInVersion);
         }
-        crate::topic::validate_topic_name(&w.topic).map_err(EncodeError::InvalidTopicName)?;
+        // A Will Topic is a topic name (3.1.1 §3.1.3.3, 5.0 §3.1.3.3), checked when the
+        // `TopicName` was made; it has no Topic Alias to stand in for it, so it is never empty.
+        if w.topic.is_empty() {
+            return Err(EncodeError::InvalidTopicName(TopicError::Empty));
+        }
         n += wire::field_len(w.topic.len())? + wire::field_len(w.payload.len())?;
     }
     if let Some(u) = &c.username {

@@ -234,9 +234,6 @@ pub enum EncodeError {
     /// without a topic alias, …) (5.0 §4.7, §3.3.2.1).
     #[error("invalid topic name: {0}")]
     InvalidTopicName(TopicError),
-    /// A SUBSCRIBE or UNSUBSCRIBE topic filter is not valid (5.0 §4.7).
-    #[error("invalid topic filter: {0}")]
-    InvalidTopicFilter(TopicError),
     /// A packet identifier of 0 where one is required (5.0 §2.2.1).
     #[error("packet identifier 0 where one is required (MQTT 5.0 §2.2.1)")]
     PacketIdentifierZero,

@@ -19,14 +19,17 @@
 //!   the same two settings. The free function [`encode`] does the same with default limits;
 //!   [`Encoder::encode_to_vec`] returns a `Vec<u8>`.
 //! - [`Packet`]: one variant and one struct per control packet; PUBLISH topic and payload are
-//!   slices of the received frame ([`MqttString`] and [`Bytes`](bytes::Bytes)).
+//!   slices of the received frame ([`TopicName`] and [`Bytes`](bytes::Bytes)).
+//! - [`TopicName`] and [`TopicFilter`] are checked against the topic rules when they are made
+//!   (or by the decoder), so the encoder does not scan topics and filters again.
 //! - With the `tokio` feature, `MqttCodec` implements tokio-util's `Decoder` and `Encoder`.
 //!
 //! ```
 //! use bytes::BytesMut;
-//! use iot_protocol::mqtt::{Decoder, Encoder, Packet, ProtocolVersion, Publish, QoS};
+//! use iot_protocol::mqtt::{Decoder, Encoder, Packet, ProtocolVersion, Publish, QoS, TopicName};
 //!
-//! let mut publish = Publish::new("sensors/42/temp", &b"21.5"[..]);
+//! let topic = TopicName::new("sensors/42/temp")?; // topic rules are checked here, once
+//! let mut publish = Publish::new(topic, &b"21.5"[..]);
 //! publish.qos = QoS::AtLeastOnce;
 //! publish.packet_id = 7;
 //!
@@ -78,7 +81,7 @@ pub use reason::{
     AuthReasonCode, ConnectReasonCode, DisconnectReasonCode, PubAckReasonCode, PubCompReasonCode,
     PubRecReasonCode, PubRelReasonCode, SubAckReasonCode, UnsubAckReasonCode,
 };
-pub use string::MqttString;
+pub use string::{MqttString, TopicFilter, TopicName};
 
 /// The protocol version, from the CONNECT protocol level (3.1.1 §3.1.2.2, 5.0 §3.1.2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::{
-    MqttString, ProtocolVersion, QoS,
+    MqttString, ProtocolVersion, QoS, TopicFilter, TopicName,
     properties::Properties,
     reason::{
         AuthReasonCode, ConnectReasonCode, DisconnectReasonCode, PubAckReasonCode,
@@ -57,8 +57,8 @@ impl Connect {
 /// The Will Message of a CONNECT (3.1.1 §3.1.2.5, 5.0 §3.1.2.5, §3.1.3.2–4).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Will {
-    /// Will Topic (a topic name).
-    pub topic: MqttString,
+    /// Will Topic (a topic name; the empty [`TopicName`] cannot be encoded here).
+    pub topic: TopicName,
     /// Will Payload.
     pub payload: Bytes,
     /// Will QoS.
@@ -91,8 +91,8 @@ pub struct Publish {
     pub qos: QoS,
     /// RETAIN.
     pub retain: bool,
-    /// The topic name. Empty only in MQTT 5 with a Topic Alias property.
-    pub topic: MqttString,
+    /// The topic name. Empty ([`TopicName::empty`]) only in MQTT 5 with a Topic Alias property.
+    pub topic: TopicName,
     /// Packet identifier: 0 exactly when `qos` is [`QoS::AtMostOnce`], non-zero otherwise.
     pub packet_id: u16,
     /// PUBLISH properties (5.0 §3.3.2.3); empty in 3.1.1.
@@ -103,12 +103,18 @@ pub struct Publish {
 
 impl Publish {
     /// A QoS 0 PUBLISH without properties.
-    pub fn new(topic: impl Into<MqttString>, payload: impl Into<Bytes>) -> Self {
+    ///
+    /// ```
+    /// use iot_protocol::mqtt::{Publish, TopicName};
+    /// let p = Publish::new(TopicName::from_static("sensors/1/temp"), &b"21.5"[..]);
+    /// assert_eq!(p.topic, "sensors/1/temp");
+    /// ```
+    pub fn new(topic: TopicName, payload: impl Into<Bytes>) -> Self {
         Self {
             dup: false,
             qos: QoS::AtMostOnce,
             retain: false,
-            topic: topic.into(),
+            topic,
             packet_id: 0,
             properties: Properties::new(),
             payload: payload.into(),
@@ -188,16 +194,16 @@ pub struct SubscriptionOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Subscription {
     /// The topic filter (may be a `$share/{group}/{filter}` shared subscription in 5.0).
-    pub filter: MqttString,
+    pub filter: TopicFilter,
     /// Its options.
     pub options: SubscriptionOptions,
 }
 
 impl Subscription {
     /// A subscription to `filter` at `qos` with default options.
-    pub fn new(filter: impl Into<MqttString>, qos: QoS) -> Self {
+    pub fn new(filter: TopicFilter, qos: QoS) -> Self {
         Self {
-            filter: filter.into(),
+            filter,
             options: SubscriptionOptions {
                 qos,
                 ..SubscriptionOptions::default()
@@ -234,7 +240,7 @@ pub struct Unsubscribe {
     /// Packet identifier (not 0).
     pub packet_id: u16,
     /// The filters, at least one.
-    pub filters: Vec<MqttString>,
+    pub filters: Vec<TopicFilter>,
     /// UNSUBSCRIBE properties (5.0: User Properties).
     pub properties: Properties,
 }

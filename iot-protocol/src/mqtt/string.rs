@@ -1,10 +1,13 @@
 //! [`MqttString`]: a UTF-8 string backed by [`Bytes`], so that a decoded topic or property
-//! shares the input frame instead of being copied.
+//! shares the input frame instead of being copied; [`TopicName`] and [`TopicFilter`]: the same,
+//! checked against the topic rules when made.
 
 use alloc::string::String;
 use bytes::Bytes;
 use bytestring::ByteString;
 use core::{fmt, ops::Deref};
+
+use crate::topic::TopicError;
 
 /// An immutable UTF-8 string stored in [`Bytes`].
 ///
@@ -161,3 +164,270 @@ impl fmt::Display for MqttString {
         fmt::Display::fmt(self.as_str(), f)
     }
 }
+
+/// Implements the read-only string traits shared by [`TopicName`] and [`TopicFilter`].
+macro_rules! checked_str_impls {
+    ($name:ident) => {
+        impl Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                self.0.as_str()
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.0.as_str()
+            }
+        }
+
+        impl core::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                self.0.as_str()
+            }
+        }
+
+        impl From<$name> for MqttString {
+            fn from(s: $name) -> Self {
+                s.0
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = TopicError;
+            fn try_from(s: &str) -> Result<Self, TopicError> {
+                Self::new(s)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = TopicError;
+            fn try_from(s: String) -> Result<Self, TopicError> {
+                Self::new(s)
+            }
+        }
+
+        impl TryFrom<MqttString> for $name {
+            type Error = TopicError;
+            fn try_from(s: MqttString) -> Result<Self, TopicError> {
+                Self::new(s)
+            }
+        }
+
+        impl core::str::FromStr for $name {
+            type Err = TopicError;
+            fn from_str(s: &str) -> Result<Self, TopicError> {
+                Self::new(s)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl PartialEq<MqttString> for $name {
+            fn eq(&self, other: &MqttString) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<$name> for MqttString {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        impl PartialEq<$name> for str {
+            fn eq(&self, other: &$name) -> bool {
+                self == other.as_str()
+            }
+        }
+
+        impl PartialEq<$name> for &str {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.as_str()
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(self.as_str(), f)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(self.as_str(), f)
+            }
+        }
+    };
+}
+
+/// A PUBLISH or Will topic name whose rules were checked when it was made (3.1.1 §4.7,
+/// 5.0 §4.7): at most 65 535 bytes of UTF-8, no U+0000, no `+` or `#`.
+///
+/// The one exception is the empty name ([`TopicName::empty`], also the `Default`): an MQTT 5
+/// PUBLISH that carries a Topic Alias may leave its topic empty (5.0 §3.3.2.3.4). The encoder
+/// refuses it anywhere else.
+///
+/// Because the type carries the proof, encoding a PUBLISH does not scan its topic again, and a
+/// decoded topic (checked by the decoder) can be sent on as it is. A name is a slice of the frame
+/// it was decoded from, like [`MqttString`].
+///
+/// ```
+/// use iot_protocol::mqtt::TopicName;
+/// use iot_protocol::topic::TopicError;
+///
+/// let topic = TopicName::new("/a1B2c3/lamp/user/update")?;
+/// assert_eq!(topic, "/a1B2c3/lamp/user/update");
+/// assert_eq!(TopicName::new("sensors/+/temp"), Err(TopicError::WildcardInTopicName));
+/// assert_eq!(TopicName::new(""), Err(TopicError::Empty));
+/// assert!(TopicName::empty().is_empty());
+/// # Ok::<(), TopicError>(())
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TopicName(MqttString);
+
+impl TopicName {
+    /// Checks `name` against the topic name rules and keeps it (without copying an
+    /// [`MqttString`] or `Bytes`-backed input).
+    #[inline]
+    pub fn new(name: impl Into<MqttString>) -> Result<Self, TopicError> {
+        let name = name.into();
+        crate::topic::validate_topic_name(&name)?;
+        Ok(Self(name))
+    }
+
+    /// A name from a `'static` literal, without allocating.
+    ///
+    /// # Panics
+    /// If `name` breaks a topic name rule: meant for literals, like `from_static` constructors
+    /// elsewhere. Use [`TopicName::new`] for anything that is not a literal.
+    #[allow(clippy::panic)]
+    pub fn from_static(name: &'static str) -> Self {
+        match Self::new(MqttString::from_static(name)) {
+            Ok(t) => t,
+            Err(e) => panic!("invalid topic name {name:?}: {e}"),
+        }
+    }
+
+    /// The empty name a PUBLISH with a Topic Alias sends instead of the topic (5.0 §3.3.2.3.4).
+    pub const fn empty() -> Self {
+        Self(MqttString::new())
+    }
+
+    /// Wraps a string the caller has already checked against the topic name rules (or that is
+    /// empty).
+    #[inline]
+    pub(crate) fn from_checked(name: MqttString) -> Self {
+        debug_assert!(name.is_empty() || crate::topic::validate_topic_name(&name).is_ok());
+        Self(name)
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The name as an [`MqttString`].
+    pub fn as_mqtt_str(&self) -> &MqttString {
+        &self.0
+    }
+
+    /// The underlying bytes (shared with the frame it was decoded from).
+    pub fn as_bytes(&self) -> &Bytes {
+        self.0.as_bytes()
+    }
+
+    /// Unwraps the string.
+    pub fn into_inner(self) -> MqttString {
+        self.0
+    }
+}
+
+checked_str_impls!(TopicName);
+
+/// A SUBSCRIBE or UNSUBSCRIBE topic filter whose rules were checked when it was made
+/// (3.1.1 §4.7, 5.0 §4.7 and, for `$share/{group}/{filter}`, §4.8.2): not empty, at most
+/// 65 535 bytes, no U+0000, `+` alone in its level, `#` alone in the last level.
+///
+/// Because the type carries the proof, encoding a SUBSCRIBE does not check its filters again.
+///
+/// ```
+/// use iot_protocol::mqtt::TopicFilter;
+/// use iot_protocol::topic::TopicError;
+///
+/// let filter = TopicFilter::new("/sys/+/+/thing/event/#")?;
+/// assert!(!filter.is_shared());
+/// assert!(TopicFilter::new("$share/workers/sensors/#")?.is_shared());
+/// assert_eq!(TopicFilter::new("sensors#"), Err(TopicError::MisplacedMultiLevelWildcard));
+/// # Ok::<(), TopicError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TopicFilter(MqttString);
+
+impl TopicFilter {
+    /// Checks `filter` against the topic filter rules and keeps it (without copying an
+    /// [`MqttString`] or `Bytes`-backed input).
+    #[inline]
+    pub fn new(filter: impl Into<MqttString>) -> Result<Self, TopicError> {
+        let filter = filter.into();
+        crate::topic::validate_topic_filter(&filter)?;
+        Ok(Self(filter))
+    }
+
+    /// A filter from a `'static` literal, without allocating.
+    ///
+    /// # Panics
+    /// If `filter` breaks a topic filter rule: meant for literals. Use [`TopicFilter::new`] for
+    /// anything that is not a literal.
+    #[allow(clippy::panic)]
+    pub fn from_static(filter: &'static str) -> Self {
+        match Self::new(MqttString::from_static(filter)) {
+            Ok(t) => t,
+            Err(e) => panic!("invalid topic filter {filter:?}: {e}"),
+        }
+    }
+
+    /// Wraps a string the caller has already checked against the topic filter rules.
+    #[inline]
+    pub(crate) fn from_checked(filter: MqttString) -> Self {
+        debug_assert!(crate::topic::validate_topic_filter(&filter).is_ok());
+        Self(filter)
+    }
+
+    /// Whether this is a shared subscription, `$share/{group}/{filter}` (5.0 §4.8.2).
+    pub fn is_shared(&self) -> bool {
+        self.0.starts_with(crate::topic::SHARE_PREFIX)
+    }
+
+    /// The filter.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The filter as an [`MqttString`].
+    pub fn as_mqtt_str(&self) -> &MqttString {
+        &self.0
+    }
+
+    /// The underlying bytes (shared with the frame it was decoded from).
+    pub fn as_bytes(&self) -> &Bytes {
+        self.0.as_bytes()
+    }
+
+    /// Unwraps the string.
+    pub fn into_inner(self) -> MqttString {
+        self.0
+    }
+}
+
+checked_str_impls!(TopicFilter);

@@ -17,6 +17,11 @@ fn refused(version: ProtocolVersion, packet: impl Into<Packet>) -> EncodeError {
 }
 
 fn publish(topic: &str, qos: QoS, id: u16) -> Publish {
+    let topic = if topic.is_empty() {
+        TopicName::empty()
+    } else {
+        TopicName::new(topic).unwrap()
+    };
     let mut p = Publish::new(topic, &b"x"[..]);
     p.qos = qos;
     p.packet_id = id;
@@ -25,22 +30,27 @@ fn publish(topic: &str, qos: QoS, id: u16) -> Publish {
 
 #[test]
 fn publish_rules() {
+    // A topic name that breaks a rule cannot be made, so no PUBLISH can carry one.
+    assert_eq!(TopicName::new("a/+"), Err(TopicError::WildcardInTopicName));
+    assert_eq!(TopicName::new("a/#"), Err(TopicError::WildcardInTopicName));
+    assert_eq!(TopicName::new("a\0b"), Err(TopicError::NullCharacter));
+    assert_eq!(TopicName::new(""), Err(TopicError::Empty));
     assert_eq!(
-        refused(V3, publish("a/+", QoS::AtMostOnce, 0)),
-        EncodeError::InvalidTopicName(TopicError::WildcardInTopicName)
+        TopicName::new("a".repeat(65_536)),
+        Err(TopicError::TooLong { len: 65_536 })
     );
-    assert_eq!(
-        refused(V5, publish("a/#", QoS::AtMostOnce, 0)),
-        EncodeError::InvalidTopicName(TopicError::WildcardInTopicName)
-    );
-    assert_eq!(
-        refused(V5, publish("a\0b", QoS::AtMostOnce, 0)),
-        EncodeError::InvalidTopicName(TopicError::NullCharacter)
-    );
+    // The empty name exists for a Topic Alias only: refused without one, and always in 3.1.1.
     assert_eq!(
         refused(V5, publish("", QoS::AtMostOnce, 0)),
         EncodeError::InvalidTopicName(TopicError::Empty)
     );
+    let mut aliased = publish("", QoS::AtMostOnce, 0);
+    aliased.properties.set_topic_alias(Some(3));
+    assert_eq!(
+        refused(V3, aliased.clone()),
+        EncodeError::InvalidTopicName(TopicError::Empty)
+    );
+    assert!(Encoder::new(V5).encoded_len(&aliased.into()).is_ok());
     assert_eq!(
         refused(V3, publish("a", QoS::AtMostOnce, 3)),
         EncodeError::PacketIdentifierWithQoS0
@@ -150,7 +160,7 @@ fn version_rules() {
         refused(V3, disconnect),
         EncodeError::ReasonCodeNotInVersion(0x89)
     );
-    let mut sub = Subscription::new("a", QoS::AtLeastOnce);
+    let mut sub = Subscription::new(TopicFilter::from_static("a"), QoS::AtLeastOnce);
     sub.options.no_local = true;
     let subscribe = Subscribe {
         packet_id: 1,
@@ -210,16 +220,21 @@ fn structural_rules() {
         refused(V5, PubRel::new(0)),
         EncodeError::PacketIdentifierZero
     );
-    let bad_filter = Unsubscribe {
-        packet_id: 1,
-        filters: vec!["a/#/b".into()],
-        properties: Properties::new(),
-    };
+    // A filter that breaks a rule cannot be made, so no SUBSCRIBE or UNSUBSCRIBE can carry one.
     assert_eq!(
-        refused(V5, bad_filter),
-        EncodeError::InvalidTopicFilter(TopicError::MisplacedMultiLevelWildcard)
+        TopicFilter::new("a/#/b"),
+        Err(TopicError::MisplacedMultiLevelWildcard)
     );
-    let mut shared = Subscription::new("$share/g/a", QoS::AtMostOnce);
+    assert_eq!(
+        TopicFilter::new("a+/b"),
+        Err(TopicError::MisplacedSingleLevelWildcard)
+    );
+    assert_eq!(
+        TopicFilter::new("$share//a"),
+        Err(TopicError::InvalidShareName)
+    );
+    assert_eq!(TopicFilter::new(""), Err(TopicError::Empty));
+    let mut shared = Subscription::new(TopicFilter::from_static("$share/g/a"), QoS::AtMostOnce);
     shared.options.no_local = true;
     let subscribe = Subscribe {
         packet_id: 1,
@@ -232,7 +247,10 @@ fn structural_rules() {
     );
     let two_ids = Subscribe {
         packet_id: 1,
-        subscriptions: vec![Subscription::new("a", QoS::AtMostOnce)],
+        subscriptions: vec![Subscription::new(
+            TopicFilter::from_static("a"),
+            QoS::AtMostOnce,
+        )],
         properties: {
             let mut p = Properties::new();
             p.set_subscription_identifiers(vec![1, 2]);
@@ -251,7 +269,7 @@ fn structural_rules() {
     assert_eq!(refused(V5, connack), EncodeError::SessionPresentWithError);
     let mut will_props = Connect::new(V5, "c");
     will_props.will = Some(Will {
-        topic: "w".into(),
+        topic: TopicName::from_static("w"),
         payload: Bytes::new(),
         qos: QoS::AtMostOnce,
         retain: false,
@@ -264,4 +282,19 @@ fn structural_rules() {
             packet_type: PacketType::Connect
         }
     );
+    // A Will Topic has no alias to stand in for it: the empty name is refused.
+    for version in [V3, V5] {
+        let mut empty_will = Connect::new(version, "c");
+        empty_will.will = Some(Will {
+            topic: TopicName::empty(),
+            payload: Bytes::new(),
+            qos: QoS::AtMostOnce,
+            retain: false,
+            properties: Properties::new(),
+        });
+        assert_eq!(
+            refused(version, empty_will),
+            EncodeError::InvalidTopicName(TopicError::Empty)
+        );
+    }
 }

@@ -68,6 +68,20 @@ fn string(t: &Value, key: &str) -> Option<MqttString> {
     t.get(key).map(|x| MqttString::from(x.as_str().unwrap()))
 }
 
+/// A topic name (the empty one stands for a PUBLISH with a Topic Alias).
+fn topic_name(t: &Value, key: &str) -> TopicName {
+    let s = string(t, key).unwrap();
+    if s.is_empty() {
+        TopicName::empty()
+    } else {
+        TopicName::new(s).unwrap()
+    }
+}
+
+fn topic_filter(s: &str) -> TopicFilter {
+    TopicFilter::new(s).unwrap()
+}
+
 /// Binary data: `key` as UTF-8 text, or `key_hex` as hex.
 fn binary(t: &Value, key: &str) -> Option<Bytes> {
     if let Some(x) = t.get(key) {
@@ -205,7 +219,7 @@ fn packet(v: &Value) -> Packet {
             keep_alive: int(t, "keep_alive").unwrap(),
             client_id: string(t, "client_id").unwrap(),
             will: t.get("will").map(|w| Will {
-                topic: string(w, "topic").unwrap(),
+                topic: topic_name(w, "topic"),
                 payload: binary(w, "payload").unwrap(),
                 qos: qos(w, "qos"),
                 retain: flag(w, "retain"),
@@ -224,7 +238,7 @@ fn packet(v: &Value) -> Packet {
             dup: flag(t, "dup"),
             qos: qos(t, "qos"),
             retain: flag(t, "retain"),
-            topic: string(t, "topic").unwrap(),
+            topic: topic_name(t, "topic"),
             packet_id: id(),
             properties: properties(t),
             payload: binary(t, "payload").unwrap(),
@@ -256,7 +270,7 @@ fn packet(v: &Value) -> Packet {
                 .unwrap()
                 .iter()
                 .map(|s| Subscription {
-                    filter: string(s, "filter").unwrap(),
+                    filter: topic_filter(s["filter"].as_str().unwrap()),
                     options: SubscriptionOptions {
                         qos: qos(s, "qos"),
                         no_local: flag(s, "no_local"),
@@ -282,7 +296,7 @@ fn packet(v: &Value) -> Packet {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|f| MqttString::from(f.as_str().unwrap()))
+                .map(|f| topic_filter(f.as_str().unwrap()))
                 .collect(),
             properties: properties(t),
         }),

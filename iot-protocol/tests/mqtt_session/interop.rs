@@ -16,7 +16,8 @@ use iot_protocol::mqtt::session::{
     AckOutcome, ClientConfig, ClientSession, Close, Event, Instant, Message,
 };
 use iot_protocol::mqtt::{
-    DisconnectReasonCode, Properties, ProtocolVersion, PubCompReasonCode, QoS, Subscription, Will,
+    DisconnectReasonCode, Properties, ProtocolVersion, PubCompReasonCode, QoS, Subscription,
+    TopicFilter, TopicName, Will,
 };
 
 const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::V311, ProtocolVersion::V5];
@@ -139,7 +140,11 @@ impl Driver {
     fn subscribe(&mut self, filter: &str, qos: QoS) {
         let now = self.now();
         self.client
-            .subscribe(now, vec![Subscription::new(filter, qos)], Properties::new())
+            .subscribe(
+                now,
+                vec![Subscription::new(TopicFilter::new(filter).unwrap(), qos)],
+                Properties::new(),
+            )
             .unwrap_or_else(|e| panic!("subscribe: {e}; events {:?}", self.events));
         let start = self.events.len();
         assert!(
@@ -193,7 +198,11 @@ fn qos2_both_ways_with_mosquitto() {
             .client
             .publish(
                 now,
-                Message::new(topic.as_str(), &b"exactly-once"[..], QoS::ExactlyOnce),
+                Message::new(
+                    TopicName::new(topic.as_str()).unwrap(),
+                    &b"exactly-once"[..],
+                    QoS::ExactlyOnce,
+                ),
             )
             .unwrap();
         let done = d.pump_until(Duration::from_secs(5), |e| {
@@ -239,7 +248,11 @@ fn session_resumption_with_queued_messages_and_resend() {
                 .client
                 .publish(
                     now,
-                    Message::new(topic.as_str(), payload.as_bytes().to_vec(), qos),
+                    Message::new(
+                        TopicName::new(topic.as_str()).unwrap(),
+                        payload.as_bytes().to_vec(),
+                        qos,
+                    ),
                 )
                 .unwrap();
         }
@@ -270,7 +283,11 @@ fn session_resumption_with_queued_messages_and_resend() {
         p2.client
             .publish(
                 now,
-                Message::new(topic.as_str(), &b"resent"[..], QoS::ExactlyOnce),
+                Message::new(
+                    TopicName::new(topic.as_str()).unwrap(),
+                    &b"resent"[..],
+                    QoS::ExactlyOnce,
+                ),
             )
             .unwrap();
         p2.flush();
@@ -327,7 +344,7 @@ fn keep_alive_ping_and_expiry_with_mosquitto() {
         let mut cfg = config(v, "ka");
         // 2 s: PINGREQ after 2 s idle, the broker's deadline 3 s, a margin for a loaded machine.
         cfg.keep_alive(2).will(Some(Will {
-            topic: will_topic.as_str().into(),
+            topic: TopicName::new(will_topic.as_str()).unwrap(),
             payload: Bytes::from_static(b"ka-expired"),
             qos: QoS::AtLeastOnce,
             retain: false,

@@ -14,7 +14,7 @@ use bytes::{Bytes, BytesMut};
 use iot_protocol::mqtt::session::{
     ClientConfig, ClientSession, Instant, Message, ServerConfig, ServerSession,
 };
-use iot_protocol::mqtt::{Packet, ProtocolVersion, PubRecReasonCode, QoS};
+use iot_protocol::mqtt::{Packet, ProtocolVersion, PubRecReasonCode, QoS, TopicName};
 use proptest::prelude::*;
 
 use super::harness::{Dir, Pair};
@@ -94,7 +94,11 @@ fn run(version: ProtocolVersion, ops: &[Op]) {
             Op::ClientPublish(q) => {
                 n += 1;
                 let payload = format!("c{n}");
-                let m = Message::new("up/t", Bytes::from(payload.clone()), qos(*q));
+                let m = Message::new(
+                    TopicName::from_static("up/t"),
+                    Bytes::from(payload.clone()),
+                    qos(*q),
+                );
                 if pair.client.publish(now, m).is_ok() {
                     sent_up.push((payload, qos(*q)));
                 }
@@ -102,7 +106,11 @@ fn run(version: ProtocolVersion, ops: &[Op]) {
             Op::ServerPublish(q) => {
                 n += 1;
                 let payload = format!("s{n}");
-                let m = Message::new("down/t", Bytes::from(payload.clone()), qos(*q));
+                let m = Message::new(
+                    TopicName::from_static("down/t"),
+                    Bytes::from(payload.clone()),
+                    qos(*q),
+                );
                 if pair.server.publish(now, m).is_ok() {
                     sent_down.push((payload, qos(*q)));
                 }
@@ -238,7 +246,8 @@ fn message_strategy() -> impl Strategy<Value = Message> {
         proptest::option::of("[a-z/]{1,12}"),
     )
         .prop_map(|(topic, payload, q, retain, expiry, content_type)| {
-            let mut m = Message::new(topic.as_str(), payload, qos(q)).with_retain(retain);
+            let mut m = Message::new(TopicName::new(topic.as_str()).unwrap(), payload, qos(q))
+                .with_retain(retain);
             if let Some(e) = expiry {
                 m = m.with_expiry_interval(e);
             }

@@ -10,13 +10,17 @@ use iot_protocol::mqtt::session::{
 };
 use iot_protocol::mqtt::{
     Auth, AuthReasonCode, ConnectReasonCode, DisconnectReasonCode, Packet, PacketType, Properties,
-    ProtocolVersion, PubRel, Publish, QoS, Subscription, Will,
+    ProtocolVersion, PubRel, Publish, QoS, Subscription, TopicFilter, TopicName, Will,
 };
 
 use super::harness::{ConnectPolicy, Dir, Pair};
 
 fn msg(topic: &str, payload: &str, qos: QoS) -> Message {
-    Message::new(topic, Bytes::copy_from_slice(payload.as_bytes()), qos)
+    Message::new(
+        TopicName::new(topic).unwrap(),
+        Bytes::copy_from_slice(payload.as_bytes()),
+        qos,
+    )
 }
 
 fn persistent(version: ProtocolVersion, id: &str) -> ClientConfig {
@@ -48,7 +52,11 @@ fn publishes(pair: &Pair, dir: Dir) -> Vec<Publish> {
 fn subscribe(pair: &mut Pair, filter: &str, qos: QoS) {
     let now = pair.now;
     pair.client
-        .subscribe(now, vec![Subscription::new(filter, qos)], Properties::new())
+        .subscribe(
+            now,
+            vec![Subscription::new(TopicFilter::new(filter).unwrap(), qos)],
+            Properties::new(),
+        )
         .unwrap();
     pair.drive();
 }
@@ -337,7 +345,7 @@ fn duplicate_qos2_publish_is_delivered_once() {
     // is acknowledged with PUBREC again but not delivered again.
     let mut pair = Pair::v5("c");
     pair.connect();
-    let mut p = Publish::new("t", Bytes::from_static(b"once"));
+    let mut p = Publish::new(TopicName::from_static("t"), Bytes::from_static(b"once"));
     p.qos = QoS::ExactlyOnce;
     p.packet_id = 42;
     // The client session would answer the unknown PUBREC with a PUBREL: keep it out.
@@ -598,7 +606,7 @@ fn exceeding_receive_maximum_is_disconnect_0x93() {
     let mut pair = Pair::new(ClientConfig::new(ProtocolVersion::V5, "c"), s);
     pair.connect();
     for id in 1..=3 {
-        let mut p = Publish::new("t", Bytes::from_static(b"x"));
+        let mut p = Publish::new(TopicName::from_static("t"), Bytes::from_static(b"x"));
         p.qos = QoS::ExactlyOnce;
         p.packet_id = id;
         pair.server.handle_packet(pair.now, Packet::Publish(p));
@@ -733,7 +741,7 @@ fn invalid_topic_alias_is_disconnect_0x94() {
         s.topic_alias_maximum(2);
         let mut pair = Pair::new(ClientConfig::new(ProtocolVersion::V5, "c"), s);
         pair.connect();
-        let mut p = Publish::new("t", Bytes::from_static(b"x"));
+        let mut p = Publish::new(TopicName::from_static("t"), Bytes::from_static(b"x"));
         p.properties.set_topic_alias(Some(alias));
         pair.inject_to_server(Packet::Publish(p));
         assert_eq!(
@@ -750,7 +758,7 @@ fn unknown_alias_with_empty_topic_is_protocol_error() {
     s.topic_alias_maximum(2);
     let mut pair = Pair::new(ClientConfig::new(ProtocolVersion::V5, "c"), s);
     pair.connect();
-    let mut p = Publish::new("", Bytes::from_static(b"x"));
+    let mut p = Publish::new(TopicName::empty(), Bytes::from_static(b"x"));
     p.properties.set_topic_alias(Some(1));
     pair.inject_to_server(Packet::Publish(p));
     assert_eq!(
@@ -788,7 +796,7 @@ fn server_closes_after_one_and_a_half_keep_alive() {
         let mut c = ClientConfig::new(v, "c");
         c.keep_alive(10);
         c.will(Some(Will {
-            topic: "status/c".into(),
+            topic: TopicName::from_static("status/c"),
             payload: Bytes::from_static(b"offline"),
             qos: QoS::AtLeastOnce,
             retain: false,
@@ -980,7 +988,7 @@ fn with_will(v: ProtocolVersion, delay: Option<u32>) -> ClientConfig {
     let mut props = Properties::new();
     props.set_will_delay_interval(delay);
     c.will(Some(Will {
-        topic: "status/c".into(),
+        topic: TopicName::from_static("status/c"),
         payload: Bytes::from_static(b"gone"),
         qos: QoS::AtLeastOnce,
         retain: true,
@@ -1119,7 +1127,7 @@ fn qos_above_maximum_is_disconnect_0x9b() {
     s.maximum_qos(QoS::AtLeastOnce);
     let mut pair = Pair::new(ClientConfig::new(ProtocolVersion::V5, "c"), s);
     pair.connect();
-    let mut p = Publish::new("t", Bytes::from_static(b"x"));
+    let mut p = Publish::new(TopicName::from_static("t"), Bytes::from_static(b"x"));
     p.qos = QoS::ExactlyOnce;
     p.packet_id = 1;
     pair.inject_to_server(Packet::Publish(p));
@@ -1135,7 +1143,10 @@ fn publish_before_connack_is_a_protocol_error_for_the_client() {
     let mut pair = Pair::v5("c");
     pair.policy = ConnectPolicy::Manual;
     pair.connect();
-    pair.inject_to_client(Packet::Publish(Publish::new("t", Bytes::from_static(b"x"))));
+    pair.inject_to_client(Packet::Publish(Publish::new(
+        TopicName::from_static("t"),
+        Bytes::from_static(b"x"),
+    )));
     assert_eq!(
         pair.client_closed(),
         Some(&Close::ProtocolError(ProtocolError::UnexpectedPacket(
@@ -1174,7 +1185,13 @@ fn subscribe_and_unsubscribe_round_trip() {
     assert_eq!(pair.server.subscriptions().len(), 1);
     assert_eq!(pair.server.subscriptions()[0].options.qos, QoS::ExactlyOnce);
     pair.client
-        .unsubscribe(pair.now, vec!["a/#".into(), "zzz".into()])
+        .unsubscribe(
+            pair.now,
+            vec![
+                TopicFilter::from_static("a/#"),
+                TopicFilter::from_static("zzz"),
+            ],
+        )
         .unwrap();
     pair.drive();
     assert!(pair.server.subscriptions().is_empty());

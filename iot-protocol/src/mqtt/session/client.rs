@@ -12,7 +12,7 @@ use super::{
 };
 use crate::mqtt::{
     Auth, ConnAck, Connect, Decoder, Disconnect, MqttString, PROTOCOL_MAX_PACKET_SIZE, Packet,
-    Properties, ProtocolVersion, QoS, Subscribe, Subscription, Unsubscribe, Will,
+    Properties, ProtocolVersion, QoS, Subscribe, Subscription, TopicFilter, Unsubscribe, Will,
     reason::{AuthReasonCode, ConnectReasonCode, DisconnectReasonCode},
 };
 
@@ -631,7 +631,11 @@ impl ClientSession {
     /// the next CONNACK; they get their packet identifier now (returned; 0 for QoS 0), which the
     /// [`Event::Acknowledged`] names later.
     pub fn publish(&mut self, now: Instant, message: Message) -> Result<u16, PublishError> {
-        crate::topic::validate_topic_name(&message.topic).map_err(PublishError::InvalidTopic)?;
+        // `TopicName` holds to the topic name rules but for the empty name, which only a
+        // Topic Alias may stand in for, and the session assigns those itself.
+        if message.topic.is_empty() {
+            return Err(PublishError::InvalidTopic(crate::topic::TopicError::Empty));
+        }
         if self.phase == Phase::Connected {
             // 5.0 §3.2.2.3.4, §3.2.2.3.5: the client MUST NOT exceed Maximum QoS or send
             // RETAIN when the server has no retain.
@@ -659,10 +663,6 @@ impl ClientSession {
         if self.phase != Phase::Connected {
             return Err(SessionError::NotConnected);
         }
-        for s in &subscriptions {
-            crate::topic::validate_topic_filter(&s.filter)
-                .map_err(SessionError::InvalidTopicFilter)?;
-        }
         let id = self
             .core
             .alloc_packet_id()
@@ -686,13 +686,10 @@ impl ClientSession {
     pub fn unsubscribe(
         &mut self,
         _now: Instant,
-        filters: Vec<MqttString>,
+        filters: Vec<TopicFilter>,
     ) -> Result<u16, SessionError> {
         if self.phase != Phase::Connected {
             return Err(SessionError::NotConnected);
-        }
-        for f in &filters {
-            crate::topic::validate_topic_filter(f).map_err(SessionError::InvalidTopicFilter)?;
         }
         let id = self
             .core

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::mqtt::{
     Auth, AuthReasonCode, Disconnect, EncodeError, Encoder, MqttString, Packet, Properties,
-    ProtocolVersion, PubAck, PubComp, PubRec, PubRel, Publish, QoS,
+    ProtocolVersion, PubAck, PubComp, PubRec, PubRel, Publish, QoS, TopicName,
     reason::{
         DisconnectReasonCode, PubAckReasonCode, PubCompReasonCode, PubRecReasonCode,
         PubRelReasonCode,
@@ -56,9 +56,9 @@ pub(super) struct Queued {
 #[derive(Debug, Default)]
 pub(super) struct Aliases {
     /// Alias `i + 1` → topic, as set by the peer.
-    inbound: Vec<Option<MqttString>>,
+    inbound: Vec<Option<TopicName>>,
     /// Alias `i + 1` → topic, as assigned by us.
-    outbound: Vec<MqttString>,
+    outbound: Vec<TopicName>,
 }
 
 /// Messages in flight or queued, and the per-connection alias tables: allocated while any of
@@ -351,7 +351,7 @@ impl Core {
             let aliases = &self.tr().aliases;
             if let Some(i) = aliases.outbound.iter().position(|t| *t == p.topic) {
                 p.properties.set_topic_alias(u16::try_from(i + 1).ok());
-                p.topic = MqttString::new();
+                p.topic = TopicName::empty();
                 return self.encoder.encode_publish(&p, buf);
             }
             if aliases.outbound.len() < max {
@@ -532,7 +532,8 @@ impl Core {
                     aliases.inbound.resize(slot + 1, None);
                 }
                 // Copied, so that the mapping does not keep the whole frame alive.
-                aliases.inbound[slot] = Some(MqttString::from(p.topic.as_str()));
+                aliases.inbound[slot] =
+                    Some(TopicName::from_checked(MqttString::from(p.topic.as_str())));
             }
         }
         match p.qos {

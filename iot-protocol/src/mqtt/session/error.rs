@@ -148,9 +148,6 @@ pub enum SessionError {
     /// Enhanced authentication (MQTT 5 AUTH) was not negotiated on this connection.
     #[error("enhanced authentication is not in use on this connection (MQTT 5.0 §4.12)")]
     NoAuthenticationMethod,
-    /// A topic filter is invalid (3.1.1 §4.7, 5.0 §4.7).
-    #[error("invalid topic filter: {0}")]
-    InvalidTopicFilter(TopicError),
     /// The packet cannot be encoded.
     #[error("cannot encode: {0}")]
     Encode(EncodeError),

@@ -64,7 +64,7 @@
 //!
 //! ```
 //! use bytes::BytesMut;
-//! use iot_protocol::mqtt::{ProtocolVersion, QoS};
+//! use iot_protocol::mqtt::{ProtocolVersion, QoS, TopicName};
 //! use iot_protocol::mqtt::session::{
 //!     Accept, ClientConfig, ClientSession, Event, Instant, Message, ServerConfig, ServerSession,
 //! };
@@ -83,7 +83,8 @@
 //! client.handle_bytes(now, &mut to_client);
 //! assert_eq!(client.poll_event(), Some(Event::Connected { session_present: false }));
 //!
-//! let id = client.publish(now, Message::new("sensors/1/temp", &b"21.5"[..], QoS::AtLeastOnce))?;
+//! let topic = TopicName::from_static("sensors/1/temp");
+//! let id = client.publish(now, Message::new(topic, &b"21.5"[..], QoS::AtLeastOnce))?;
 //! client.poll_transmit(now, &mut to_server);
 //! server.handle_bytes(now, &mut to_server);
 //! let Some(Event::Publish(p)) = server.poll_event() else { panic!("no publish") };

@@ -48,11 +48,12 @@ impl SessionState {
     /// received one on the way back in.
     ///
     /// ```
-    /// use iot_protocol::mqtt::QoS;
+    /// use iot_protocol::mqtt::{QoS, TopicName};
     /// use iot_protocol::mqtt::session::{Message, SessionState};
     ///
     /// let mut state = SessionState::new("device-7");
-    /// state.queued.push(Message::new("t/1", &b"hi"[..], QoS::AtLeastOnce).with_expiry_interval(60));
+    /// let topic = TopicName::from_static("t/1");
+    /// state.queued.push(Message::new(topic, &b"hi"[..], QoS::AtLeastOnce).with_expiry_interval(60));
     /// let stored = state.to_bytes()?;
     /// assert_eq!(SessionState::from_bytes(&stored)?, state);
     /// # Ok::<(), Box<dyn std::error::Error>>(())

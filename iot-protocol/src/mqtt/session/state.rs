@@ -4,7 +4,7 @@ use alloc::{boxed::Box, string::String, vec::Vec};
 use bytes::Bytes;
 use core::{num::NonZeroU32, ops::Add, time::Duration};
 
-use crate::mqtt::{MqttString, Properties, Publish, QoS, SubscriptionOptions};
+use crate::mqtt::{Properties, Publish, QoS, SubscriptionOptions, TopicName};
 
 /// A point on the caller's monotonic clock, in milliseconds.
 ///
@@ -51,8 +51,8 @@ impl Add<Duration> for Instant {
 /// belong to one network connection (5.0 §3.3.2.3.4) and the session assigns them when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Message {
-    /// The topic name.
-    pub topic: MqttString,
+    /// The topic name (the session refuses the empty one).
+    pub topic: TopicName,
     /// The payload.
     pub payload: Bytes,
     /// The QoS it is sent with.
@@ -66,9 +66,9 @@ pub struct Message {
 
 impl Message {
     /// A message without properties.
-    pub fn new(topic: impl Into<MqttString>, payload: impl Into<Bytes>, qos: QoS) -> Self {
+    pub fn new(topic: TopicName, payload: impl Into<Bytes>, qos: QoS) -> Self {
         Self {
-            topic: topic.into(),
+            topic,
             payload: payload.into(),
             qos,
             retain: false,
