@@ -29,13 +29,21 @@
 //!
 //! ## Unsafe code
 //!
-//! One purpose only: the MQTT decoder wraps a received string whose bytes its own scan has
-//! just proved to be ASCII as a `MqttString` without having `bytestring` check the UTF-8 a
-//! second time. All of it goes through one crate-private function
-//! (`MqttString::from_ascii_unchecked`, with a debug assertion that the tests and the fuzz
-//! smoke runs exercise), called from the three places that read strings (`Reader::string`,
-//! `topic_filter`, and the PUBLISH topic), each right after the scan that proves it. Everything
-//! else is safe code; every other crate of the workspace forbids `unsafe`.
+//! Two purposes only, each behind one crate-private function:
+//!
+//! - The MQTT decoder wraps a received string whose bytes its own scan has just proved to be
+//!   ASCII as a `MqttString` without having `bytestring` check the UTF-8 a second time
+//!   (`MqttString::from_ascii_unchecked`, with a debug assertion that the tests and the fuzz
+//!   smoke runs exercise). It is called from the three places that read strings
+//!   (`Reader::string`, `topic_filter`, and the PUBLISH topic), each right after the scan that
+//!   proves it.
+//! - On x86-64, the topic filter scan compares 16 bytes at a time with SSE2 instructions
+//!   (`topic::scan`, `sse2::block_masks`). SSE2 is part of the x86-64 baseline and the code is
+//!   compiled only when the build enables it; the call is `unsafe` only because the function
+//!   is marked `#[target_feature(enable = "sse2")]`. Other targets use a portable scan, and a
+//!   test checks both against a level-by-level split of the filter.
+//!
+//! Everything else is safe code; every other crate of the workspace forbids `unsafe`.
 #![no_std]
 #![deny(unsafe_code)]
 #![warn(

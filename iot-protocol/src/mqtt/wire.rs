@@ -230,7 +230,7 @@ impl<'a> Reader<'a> {
     /// the filter rules (3.1.1 §4.7, 5.0 §4.7) already hold. The common filter is settled by one
     /// scan that also rules out U+0000; the caller checks the rules itself when `false`
     /// (shared subscriptions, and every filter that breaks a rule, to name the rule).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn topic_filter(&mut self) -> Result<(MqttString, bool), DecodeError> {
         let start = self.pos;
         let len = usize::from(self.u16()?);
