@@ -292,6 +292,7 @@ impl Masks {
         }
     }
 
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     #[inline(always)]
     fn or(&mut self, other: &Self) {
         self.slash |= other.slash;
