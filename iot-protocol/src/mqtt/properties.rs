@@ -199,13 +199,23 @@ pub enum PayloadFormat {
 /// ```
 #[derive(Clone, Default)]
 pub struct Properties {
-    message_expiry_interval: Option<u32>,
-    topic_alias: Option<u16>,
+    // The three numeric inline properties keep their presence in `set` (one bit each, see
+    // `MEI`, `WDI`, `TA`) rather than in `Option`s, so that all four inline properties fit in
+    // the space three took: a PUBLISH and a Will stay free of the out-of-line block.
+    message_expiry_interval: u32,
+    will_delay_interval: u32,
+    topic_alias: u16,
     payload_format_indicator: Option<PayloadFormat>,
+    set: u8,
     more: Option<Box<More>>,
 }
 
-/// The properties stored out of line (all but the three inline PUBLISH ones).
+/// Presence bits of `Properties::set`.
+const MEI: u8 = 1;
+const WDI: u8 = 2;
+const TA: u8 = 4;
+
+/// The properties stored out of line (all but the four inline PUBLISH and Will ones).
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 struct More {
     content_type: Option<MqttString>,
@@ -218,7 +228,6 @@ struct More {
     authentication_method: Option<MqttString>,
     authentication_data: Option<Bytes>,
     request_problem_information: Option<bool>,
-    will_delay_interval: Option<u32>,
     request_response_information: Option<bool>,
     response_information: Option<MqttString>,
     server_reference: Option<MqttString>,
@@ -246,7 +255,6 @@ impl More {
         authentication_method: None,
         authentication_data: None,
         request_problem_information: None,
-        will_delay_interval: None,
         request_response_information: None,
         response_information: None,
         server_reference: None,
@@ -270,8 +278,9 @@ static EMPTY_MORE: More = More::EMPTY;
 /// exists does not matter).
 impl PartialEq for Properties {
     fn eq(&self, other: &Self) -> bool {
-        self.message_expiry_interval == other.message_expiry_interval
-            && self.topic_alias == other.topic_alias
+        self.message_expiry_interval() == other.message_expiry_interval()
+            && self.will_delay_interval() == other.will_delay_interval()
+            && self.topic_alias() == other.topic_alias()
             && self.payload_format_indicator == other.payload_format_indicator
             && self.more() == other.more()
     }
@@ -281,8 +290,9 @@ impl Eq for Properties {}
 
 impl core::hash::Hash for Properties {
     fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        self.message_expiry_interval.hash(state);
-        self.topic_alias.hash(state);
+        self.message_expiry_interval().hash(state);
+        self.will_delay_interval().hash(state);
+        self.topic_alias().hash(state);
         self.payload_format_indicator.hash(state);
         self.more().hash(state);
     }
@@ -308,6 +318,40 @@ macro_rules! inline_copy {
         #[must_use]
         pub fn $with(mut self, value: $ty) -> Self {
             self.$field = Some(value);
+            self
+        }
+    )+};
+}
+
+/// Getter, setter and builder of a numeric inline property whose presence is a bit of `set`.
+macro_rules! inline_flagged {
+    ($($(#[$m:meta])* $field:ident, $bit:ident, $set:ident, $with:ident: $ty:ty;)+) => {$(
+        $(#[$m])*
+        #[inline]
+        pub fn $field(&self) -> Option<$ty> {
+            (self.set & $bit != 0).then_some(self.$field)
+        }
+
+        #[doc = concat!("Sets or (with `None`) removes [`Self::", stringify!($field), "`].")]
+        #[inline]
+        pub fn $set(&mut self, value: Option<$ty>) -> &mut Self {
+            match value {
+                Some(v) => {
+                    self.$field = v;
+                    self.set |= $bit;
+                }
+                None => {
+                    self.$field = 0;
+                    self.set &= !$bit;
+                }
+            }
+            self
+        }
+
+        #[doc = concat!("Builder form of [`Self::", stringify!($set), "`].")]
+        #[must_use]
+        pub fn $with(mut self, value: $ty) -> Self {
+            self.$set(Some(value));
             self
         }
     )+};
@@ -379,7 +423,10 @@ impl core::fmt::Debug for Properties {
                 }
             )+};
         }
-        opt!(self; payload_format_indicator, message_expiry_interval);
+        opt!(self; payload_format_indicator);
+        if let Some(v) = self.message_expiry_interval() {
+            d.field("message_expiry_interval", &v);
+        }
         opt!(m; content_type, response_topic, correlation_data);
         if !m.subscription_identifiers.is_empty() {
             d.field("subscription_identifiers", &m.subscription_identifiers);
@@ -391,8 +438,13 @@ impl core::fmt::Debug for Properties {
             server_keep_alive,
             authentication_method,
             authentication_data,
-            request_problem_information,
-            will_delay_interval,
+            request_problem_information
+        );
+        if let Some(v) = self.will_delay_interval() {
+            d.field("will_delay_interval", &v);
+        }
+        opt!(
+            m;
             request_response_information,
             response_information,
             server_reference,
@@ -400,7 +452,9 @@ impl core::fmt::Debug for Properties {
             receive_maximum,
             topic_alias_maximum
         );
-        opt!(self; topic_alias);
+        if let Some(v) = self.topic_alias() {
+            d.field("topic_alias", &v);
+        }
         opt!(m; maximum_qos, retain_available);
         if !m.user_properties.is_empty() {
             d.field("user_properties", &m.user_properties);
@@ -420,9 +474,11 @@ impl Properties {
     /// An empty set.
     pub const fn new() -> Self {
         Self {
-            message_expiry_interval: None,
-            topic_alias: None,
+            message_expiry_interval: 0,
+            will_delay_interval: 0,
+            topic_alias: 0,
             payload_format_indicator: None,
+            set: 0,
             more: None,
         }
     }
@@ -452,22 +508,26 @@ impl Properties {
         self.inline_empty() && self.more.as_deref().is_none_or(|m| *m == More::EMPTY)
     }
 
-    /// Whether the three inline properties are absent.
+    /// Whether the four inline properties are absent.
     #[inline]
     fn inline_empty(&self) -> bool {
-        self.message_expiry_interval.is_none()
-            && self.topic_alias.is_none()
-            && self.payload_format_indicator.is_none()
+        self.set == 0 && self.payload_format_indicator.is_none()
     }
 
     inline_copy! {
         /// 0x01 Payload Format Indicator.
         payload_format_indicator, set_payload_format_indicator,
             with_payload_format_indicator: PayloadFormat;
+    }
+
+    inline_flagged! {
         /// 0x02 Message Expiry Interval, seconds.
-        message_expiry_interval, set_message_expiry_interval, with_message_expiry_interval: u32;
+        message_expiry_interval, MEI, set_message_expiry_interval,
+            with_message_expiry_interval: u32;
+        /// 0x18 Will Delay Interval, seconds.
+        will_delay_interval, WDI, set_will_delay_interval, with_will_delay_interval: u32;
         /// 0x23 Topic Alias (not 0).
-        topic_alias, set_topic_alias, with_topic_alias: u16;
+        topic_alias, TA, set_topic_alias, with_topic_alias: u16;
     }
 
     /// 0x0B Subscription Identifiers, 1 to 268 435 455 (at most one in SUBSCRIBE).
@@ -566,8 +626,6 @@ impl Properties {
         /// 0x17 Request Problem Information.
         request_problem_information, set_request_problem_information,
             with_request_problem_information: bool;
-        /// 0x18 Will Delay Interval, seconds.
-        will_delay_interval, set_will_delay_interval, with_will_delay_interval: u32;
         /// 0x19 Request Response Information.
         request_response_information, set_request_response_information,
             with_request_response_information: bool;
@@ -679,7 +737,10 @@ impl Properties {
                     _ => return Err(invalid),
                 });
             }
-            PropertyId::MessageExpiryInterval => self.message_expiry_interval = Some(r.u32()?),
+            PropertyId::MessageExpiryInterval => {
+                self.message_expiry_interval = r.u32()?;
+                self.set |= MEI;
+            }
             PropertyId::ContentType => self.more_mut().content_type = Some(r.string()?),
             PropertyId::ResponseTopic => {
                 let topic = r.string()?;
@@ -714,7 +775,10 @@ impl Properties {
             PropertyId::RequestProblemInformation => {
                 self.more_mut().request_problem_information = Some(flag(r.u8()?)?);
             }
-            PropertyId::WillDelayInterval => self.more_mut().will_delay_interval = Some(r.u32()?),
+            PropertyId::WillDelayInterval => {
+                self.will_delay_interval = r.u32()?;
+                self.set |= WDI;
+            }
             // 5.0 §3.1.2.11.6: a value other than 0 or 1 is a Protocol Error.
             PropertyId::RequestResponseInformation => {
                 self.more_mut().request_response_information = Some(flag(r.u8()?)?);
@@ -740,7 +804,8 @@ impl Properties {
                 if v == 0 {
                     return Err(DecodeError::TopicAliasZero);
                 }
-                self.topic_alias = Some(v);
+                self.topic_alias = v;
+                self.set |= TA;
             }
             PropertyId::MaximumQoS => {
                 // 5.0 §3.2.2.3.4: a value other than 0 or 1 is a Protocol Error.
@@ -816,13 +881,23 @@ impl Properties {
             };
         }
         fixed!(self, payload_format_indicator, PayloadFormatIndicator, 1);
-        fixed!(self, message_expiry_interval, MessageExpiryInterval, 4);
-        if self.topic_alias == Some(0) {
-            return Err(EncodeError::InvalidPropertyValue(
-                PropertyId::TopicAlias as u8,
-            ));
+        if self.set & MEI != 0 {
+            check(PropertyId::MessageExpiryInterval)?;
+            n += 5;
         }
-        fixed!(self, topic_alias, TopicAlias, 2);
+        if self.set & WDI != 0 {
+            check(PropertyId::WillDelayInterval)?;
+            n += 5;
+        }
+        if self.set & TA != 0 {
+            if self.topic_alias == 0 {
+                return Err(EncodeError::InvalidPropertyValue(
+                    PropertyId::TopicAlias as u8,
+                ));
+            }
+            check(PropertyId::TopicAlias)?;
+            n += 3;
+        }
         // The out-of-line block exists only when one of its properties was ever set.
         let Some(m) = self.more.as_deref() else {
             return Ok(n);
@@ -857,7 +932,6 @@ impl Properties {
         string!(m, authentication_method, AuthenticationMethod);
         binary!(m, authentication_data, AuthenticationData);
         fixed!(m, request_problem_information, RequestProblemInformation, 1);
-        fixed!(m, will_delay_interval, WillDelayInterval, 4);
         fixed!(
             m,
             request_response_information,
@@ -927,7 +1001,7 @@ impl Properties {
             id(dst, PropertyId::PayloadFormatIndicator);
             dst.put_u8(v as u8);
         }
-        if let Some(v) = self.message_expiry_interval {
+        if let Some(v) = self.message_expiry_interval() {
             id(dst, PropertyId::MessageExpiryInterval);
             dst.put_u32(v);
         }
@@ -971,7 +1045,7 @@ impl Properties {
             id(dst, PropertyId::RequestProblemInformation);
             dst.put_u8(u8::from(v));
         }
-        if let Some(v) = m.will_delay_interval {
+        if let Some(v) = self.will_delay_interval() {
             id(dst, PropertyId::WillDelayInterval);
             dst.put_u32(v);
         }
@@ -999,7 +1073,7 @@ impl Properties {
             id(dst, PropertyId::TopicAliasMaximum);
             dst.put_u16(v);
         }
-        if let Some(v) = self.topic_alias {
+        if let Some(v) = self.topic_alias() {
             id(dst, PropertyId::TopicAlias);
             dst.put_u16(v);
         }

@@ -81,7 +81,8 @@ fn tokio_codec_server_follows_connect_version() {
 
 /// The decoded packet stays small: every hand-over between decoder, session and application
 /// moves it, and a large `Packet` made decoding slower than the peer codec (see BENCHMARKS.md).
-/// Only the three numeric PUBLISH properties live inline; the rest is one lazy heap block.
+/// Only the PUBLISH properties a device sends every time and the Will Delay Interval live
+/// inline; the rest is one lazy heap block.
 #[test]
 fn packet_and_properties_stay_small() {
     assert!(size_of::<Properties>() <= 24, "{}", size_of::<Properties>());
@@ -90,17 +91,23 @@ fn packet_and_properties_stay_small() {
     // out-of-line one leaves a set equal to the empty one.
     let mut p = Properties::new()
         .with_topic_alias(3)
-        .with_message_expiry_interval(60);
+        .with_message_expiry_interval(60)
+        .with_will_delay_interval(30);
     assert_eq!(
         p,
         Properties::new()
+            .with_will_delay_interval(30)
             .with_message_expiry_interval(60)
             .with_topic_alias(3)
     );
+    assert_ne!(p, Properties::new().with_topic_alias(3));
+    assert_eq!(p.will_delay_interval(), Some(30));
     p.set_reason_string(Some("x".into()));
     p.set_reason_string(None);
     p.set_topic_alias(None);
     p.set_message_expiry_interval(None);
+    assert!(!p.is_empty());
+    p.set_will_delay_interval(None);
     assert!(p.is_empty());
     assert_eq!(p, Properties::new());
 }
