@@ -199,13 +199,15 @@ pub enum PayloadFormat {
 /// ```
 #[derive(Clone, Default)]
 pub struct Properties {
-    // The three numeric inline properties keep their presence in `set` (one bit each, see
-    // `MEI`, `WDI`, `TA`) rather than in `Option`s, so that all four inline properties fit in
-    // the space three took: a PUBLISH and a Will stay free of the out-of-line block.
+    // The inline properties keep their presence in `set` (one bit each, see `MEI`, `WDI`,
+    // `TA`, `PFI`) rather than in `Option`s: all four fit in the space three `Option`s took, so
+    // a PUBLISH and a Will stay free of the out-of-line block, and an empty set is all zero
+    // bytes, which is the cheapest value to build for every decoded packet.
     message_expiry_interval: u32,
     will_delay_interval: u32,
     topic_alias: u16,
-    payload_format_indicator: Option<PayloadFormat>,
+    /// The Payload Format Indicator's byte (0 or 1).
+    payload_format_indicator: u8,
     set: u8,
     more: Option<Box<More>>,
 }
@@ -214,6 +216,7 @@ pub struct Properties {
 const MEI: u8 = 1;
 const WDI: u8 = 2;
 const TA: u8 = 4;
+const PFI: u8 = 8;
 
 /// The properties stored out of line (all but the four inline PUBLISH and Will ones).
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
@@ -281,7 +284,7 @@ impl PartialEq for Properties {
         self.message_expiry_interval() == other.message_expiry_interval()
             && self.will_delay_interval() == other.will_delay_interval()
             && self.topic_alias() == other.topic_alias()
-            && self.payload_format_indicator == other.payload_format_indicator
+            && self.payload_format_indicator() == other.payload_format_indicator()
             && self.more() == other.more()
     }
 }
@@ -293,34 +296,9 @@ impl core::hash::Hash for Properties {
         self.message_expiry_interval().hash(state);
         self.will_delay_interval().hash(state);
         self.topic_alias().hash(state);
-        self.payload_format_indicator.hash(state);
+        self.payload_format_indicator().hash(state);
         self.more().hash(state);
     }
-}
-
-/// Getter, setter and builder of an inline property.
-macro_rules! inline_copy {
-    ($($(#[$m:meta])* $field:ident, $set:ident, $with:ident: $ty:ty;)+) => {$(
-        $(#[$m])*
-        #[inline]
-        pub fn $field(&self) -> Option<$ty> {
-            self.$field
-        }
-
-        #[doc = concat!("Sets or (with `None`) removes [`Self::", stringify!($field), "`].")]
-        #[inline]
-        pub fn $set(&mut self, value: Option<$ty>) -> &mut Self {
-            self.$field = value;
-            self
-        }
-
-        #[doc = concat!("Builder form of [`Self::", stringify!($set), "`].")]
-        #[must_use]
-        pub fn $with(mut self, value: $ty) -> Self {
-            self.$field = Some(value);
-            self
-        }
-    )+};
 }
 
 /// Getter, setter and builder of a numeric inline property whose presence is a bit of `set`.
@@ -423,7 +401,9 @@ impl core::fmt::Debug for Properties {
                 }
             )+};
         }
-        opt!(self; payload_format_indicator);
+        if let Some(v) = self.payload_format_indicator() {
+            d.field("payload_format_indicator", &v);
+        }
         if let Some(v) = self.message_expiry_interval() {
             d.field("message_expiry_interval", &v);
         }
@@ -477,7 +457,7 @@ impl Properties {
             message_expiry_interval: 0,
             will_delay_interval: 0,
             topic_alias: 0,
-            payload_format_indicator: None,
+            payload_format_indicator: 0,
             set: 0,
             more: None,
         }
@@ -511,13 +491,40 @@ impl Properties {
     /// Whether the four inline properties are absent.
     #[inline]
     fn inline_empty(&self) -> bool {
-        self.set == 0 && self.payload_format_indicator.is_none()
+        self.set == 0
     }
 
-    inline_copy! {
-        /// 0x01 Payload Format Indicator.
-        payload_format_indicator, set_payload_format_indicator,
-            with_payload_format_indicator: PayloadFormat;
+    /// 0x01 Payload Format Indicator.
+    #[inline]
+    pub fn payload_format_indicator(&self) -> Option<PayloadFormat> {
+        (self.set & PFI != 0).then_some(if self.payload_format_indicator == 1 {
+            PayloadFormat::Utf8
+        } else {
+            PayloadFormat::Unspecified
+        })
+    }
+
+    /// Sets or (with `None`) removes [`Self::payload_format_indicator`].
+    #[inline]
+    pub fn set_payload_format_indicator(&mut self, value: Option<PayloadFormat>) -> &mut Self {
+        match value {
+            Some(v) => {
+                self.payload_format_indicator = v as u8;
+                self.set |= PFI;
+            }
+            None => {
+                self.payload_format_indicator = 0;
+                self.set &= !PFI;
+            }
+        }
+        self
+    }
+
+    /// Builder form of [`Self::set_payload_format_indicator`].
+    #[must_use]
+    pub fn with_payload_format_indicator(mut self, value: PayloadFormat) -> Self {
+        self.set_payload_format_indicator(Some(value));
+        self
     }
 
     inline_flagged! {
@@ -731,11 +738,13 @@ impl Properties {
         };
         match id {
             PropertyId::PayloadFormatIndicator => {
-                self.payload_format_indicator = Some(match r.u8()? {
-                    0 => PayloadFormat::Unspecified,
-                    1 => PayloadFormat::Utf8,
-                    _ => return Err(invalid),
-                });
+                // 5.0 §3.3.2.3.2: 0 or 1.
+                let v = r.u8()?;
+                if v > 1 {
+                    return Err(invalid);
+                }
+                self.payload_format_indicator = v;
+                self.set |= PFI;
             }
             PropertyId::MessageExpiryInterval => {
                 self.message_expiry_interval = r.u32()?;
@@ -880,7 +889,10 @@ impl Properties {
                 }
             };
         }
-        fixed!(self, payload_format_indicator, PayloadFormatIndicator, 1);
+        if self.set & PFI != 0 {
+            check(PropertyId::PayloadFormatIndicator)?;
+            n += 2;
+        }
         if self.set & MEI != 0 {
             check(PropertyId::MessageExpiryInterval)?;
             n += 5;
@@ -997,7 +1009,7 @@ impl Properties {
         }
         let id = |dst: &mut BytesMut, id: PropertyId| dst.put_u8(id as u8);
         let m = self.more();
-        if let Some(v) = self.payload_format_indicator {
+        if let Some(v) = self.payload_format_indicator() {
             id(dst, PropertyId::PayloadFormatIndicator);
             dst.put_u8(v as u8);
         }
