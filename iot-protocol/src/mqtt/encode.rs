@@ -551,8 +551,6 @@ fn plan_connect(c: &Connect) -> Result<Plan, EncodeError> {
 
 fn write_connect(c: &Connect, plan: Plan, dst: &mut BytesMut) {
     let v5 = c.protocol_version == ProtocolVersion::V5;
-    wire::put_field(dst, b"MQTT");
-    dst.put_u8(c.protocol_version.level());
     let mut flags = u8::from(c.clean_start) << 1;
     if let Some(w) = &c.will {
         flags |= 0x04 | (w.qos as u8) << 3 | u8::from(w.retain) << 5;
@@ -563,7 +561,19 @@ fn write_connect(c: &Connect, plan: Plan, dst: &mut BytesMut) {
     if c.username.is_some() {
         flags |= 0x80;
     }
-    dst.put_u8(flags);
+    // Protocol Name (the string "MQTT"), Protocol Level, Connect Flags (3.1.1 §3.1.2, 5.0
+    // §3.1.2) in one write, then Keep Alive.
+    let [m, q, t, _] = *b"MQTT";
+    dst.put_u64(u64::from_be_bytes([
+        0,
+        4,
+        m,
+        q,
+        t,
+        t,
+        c.protocol_version.level(),
+        flags,
+    ]));
     dst.put_u16(c.keep_alive);
     if v5 {
         c.properties.write(plan.props, dst);
