@@ -5,6 +5,7 @@ use bytes::{BufMut, BytesMut};
 
 use super::{
     Connect, EncodeError, Packet, PacketType, ProtocolVersion, Publish, QoS, RetainHandling,
+    Subscribe,
     decode::{DEFAULT_MAX_PACKET_SIZE, PROTOCOL_MAX_PACKET_SIZE},
     properties::{Properties, PropertyContext},
     reason::{DisconnectReasonCode, UnsubAckReasonCode},
@@ -81,8 +82,11 @@ impl Encoder {
     /// Validates `packet` and appends its encoding to `dst`.
     #[inline]
     pub fn encode(&self, packet: &Packet, dst: &mut BytesMut) -> Result<(), EncodeError> {
-        if let Packet::Publish(p) = packet {
-            return self.encode_publish(p, dst);
+        match packet {
+            Packet::Publish(p) => return self.encode_publish(p, dst),
+            Packet::Subscribe(s) => return self.encode_subscribe(s, dst),
+            Packet::Connect(c) => return self.encode_connect(c, dst),
+            _ => {}
         }
         let plan = self.plan(packet)?;
         let total = self.total(plan.remaining)?;
@@ -219,6 +223,87 @@ impl Encoder {
         dst.put_slice(&p.payload);
     }
 
+    /// Validates a SUBSCRIBE and appends its encoding (a path of its own, like PUBLISH's: a
+    /// broker's bridge or a device re-subscribing after a reconnect sends many).
+    #[inline]
+    fn encode_subscribe(&self, s: &Subscribe, dst: &mut BytesMut) -> Result<(), EncodeError> {
+        let plan = self.plan_subscribe(s)?;
+        let total = self.total(plan.remaining)?;
+        dst.reserve(total);
+        dst.put_u8((PacketType::Subscribe as u8) << 4 | 0b0010);
+        wire::put_vbi(dst, plan.remaining);
+        self.write_subscribe_body(s, plan, dst);
+        Ok(())
+    }
+
+    #[inline]
+    fn plan_subscribe(&self, s: &Subscribe) -> Result<Plan, EncodeError> {
+        let v5 = self.v5();
+        check_id(s.packet_id)?;
+        let props = self.props_len(
+            &s.properties,
+            PropertyContext::Packet(PacketType::Subscribe),
+            v5,
+        )?;
+        if s.subscriptions.is_empty() {
+            return Err(EncodeError::EmptyPayload);
+        }
+        let mut n = 2 + if v5 { wire::vbi_len(props) + props } else { 0 };
+        // Each `TopicFilter` was checked against the filter rules (3.1.1 §4.7, 5.0 §4.7,
+        // §4.8.2) when it was made.
+        for sub in &s.subscriptions {
+            let o = &sub.options;
+            if !v5
+                && (o.no_local
+                    || o.retain_as_published
+                    || o.retain_handling != RetainHandling::SendAtSubscribe)
+            {
+                return Err(EncodeError::SubscriptionOptionsNotInVersion);
+            }
+            // 5.0 §3.8.3.1: No Local on a shared subscription is a Protocol Error.
+            if o.no_local && sub.filter.is_shared() {
+                return Err(EncodeError::NoLocalOnSharedSubscription);
+            }
+            n += wire::field_len(sub.filter.len())? + 1;
+        }
+        Ok(Plan {
+            remaining: n,
+            props,
+            will_props: 0,
+        })
+    }
+
+    /// A SUBSCRIBE after its fixed header.
+    #[inline]
+    fn write_subscribe_body(&self, s: &Subscribe, plan: Plan, dst: &mut BytesMut) {
+        dst.put_u16(s.packet_id);
+        if self.v5() {
+            s.properties.write(plan.props, dst);
+        }
+        for sub in &s.subscriptions {
+            wire::put_field(dst, sub.filter.as_bytes());
+            let o = &sub.options;
+            dst.put_u8(
+                (o.retain_handling as u8) << 4
+                    | u8::from(o.retain_as_published) << 3
+                    | u8::from(o.no_local) << 2
+                    | o.qos as u8,
+            );
+        }
+    }
+
+    /// Validates a CONNECT and appends its encoding (with its own protocol version).
+    #[inline]
+    fn encode_connect(&self, c: &Connect, dst: &mut BytesMut) -> Result<(), EncodeError> {
+        let plan = plan_connect(c)?;
+        let total = self.total(plan.remaining)?;
+        dst.reserve(total);
+        dst.put_u8((PacketType::Connect as u8) << 4);
+        wire::put_vbi(dst, plan.remaining);
+        write_connect(c, plan, dst);
+        Ok(())
+    }
+
     fn plan(&self, packet: &Packet) -> Result<Plan, EncodeError> {
         let v5 = self.v5();
         let ctx = PropertyContext::Packet(packet.packet_type());
@@ -269,32 +354,7 @@ impl Encoder {
                 &a.properties,
                 ctx,
             )?,
-            Packet::Subscribe(s) => {
-                check_id(s.packet_id)?;
-                plan.props = self.props_len(&s.properties, ctx, v5)?;
-                if s.subscriptions.is_empty() {
-                    return Err(EncodeError::EmptyPayload);
-                }
-                let mut n = 2 + with_props(plan.props);
-                // Each `TopicFilter` was checked against the filter rules (3.1.1 §4.7, 5.0 §4.7,
-                // §4.8.2) when it was made.
-                for sub in &s.subscriptions {
-                    let o = &sub.options;
-                    if !v5
-                        && (o.no_local
-                            || o.retain_as_published
-                            || o.retain_handling != RetainHandling::SendAtSubscribe)
-                    {
-                        return Err(EncodeError::SubscriptionOptionsNotInVersion);
-                    }
-                    // 5.0 §3.8.3.1: No Local on a shared subscription is a Protocol Error.
-                    if o.no_local && sub.filter.is_shared() {
-                        return Err(EncodeError::NoLocalOnSharedSubscription);
-                    }
-                    n += wire::field_len(sub.filter.len())? + 1;
-                }
-                n
-            }
+            Packet::Subscribe(s) => return self.plan_subscribe(s),
             Packet::SubAck(s) => {
                 check_id(s.packet_id)?;
                 plan.props = self.props_len(&s.properties, ctx, v5)?;
@@ -433,22 +493,7 @@ impl Encoder {
             Packet::PubRec(a) => ack(dst, a.packet_id, a.reason_code.as_u8(), &a.properties),
             Packet::PubRel(a) => ack(dst, a.packet_id, a.reason_code.as_u8(), &a.properties),
             Packet::PubComp(a) => ack(dst, a.packet_id, a.reason_code.as_u8(), &a.properties),
-            Packet::Subscribe(s) => {
-                dst.put_u16(s.packet_id);
-                if v5 {
-                    s.properties.write(plan.props, dst);
-                }
-                for sub in &s.subscriptions {
-                    wire::put_field(dst, sub.filter.as_bytes());
-                    let o = &sub.options;
-                    dst.put_u8(
-                        (o.retain_handling as u8) << 4
-                            | u8::from(o.retain_as_published) << 3
-                            | u8::from(o.no_local) << 2
-                            | o.qos as u8,
-                    );
-                }
-            }
+            Packet::Subscribe(s) => self.write_subscribe_body(s, plan, dst),
             Packet::SubAck(s) => {
                 dst.put_u16(s.packet_id);
                 if v5 {
