@@ -42,11 +42,15 @@ pub(crate) fn is_ascii_without_nul(b: &[u8]) -> bool {
     )
 }
 
-/// Whether `b` holds U+0000, the same way as [`has_nul_or_wildcard`].
+/// Whether `b` holds U+0000: with the SSE2 masks for 16 to 64 bytes, otherwise the same way
+/// as [`has_nul_or_wildcard`].
 // Used by the MQTT decoder only.
 #[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
 #[inline]
 pub(crate) fn has_nul(b: &[u8]) -> bool {
+    if let Some(m) = Masks::of::<false>(b) {
+        return m.bad != 0;
+    }
     scan_any(b, |x| x == 0, |w| has_zero_byte(w) != 0)
 }
 
