@@ -44,7 +44,7 @@ pub(crate) fn is_ascii_without_nul(b: &[u8]) -> bool {
 
 /// Whether `b` holds U+0000: with the SSE2 masks for 16 to 64 bytes, otherwise the same way
 /// as [`has_nul_or_wildcard`].
-// Used by the MQTT decoder only.
+// Used by the MQTT codec only.
 #[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
 #[inline]
 pub(crate) fn has_nul(b: &[u8]) -> bool {
