@@ -82,8 +82,10 @@ impl Encoder {
     /// Validates `packet` and appends its encoding to `dst`.
     #[inline]
     pub fn encode(&self, packet: &Packet, dst: &mut BytesMut) -> Result<(), EncodeError> {
+        if let Packet::Publish(p) = packet {
+            return self.encode_publish(p, dst);
+        }
         match packet {
-            Packet::Publish(p) => return self.encode_publish(p, dst),
             Packet::Subscribe(s) => return self.encode_subscribe(s, dst),
             Packet::Connect(c) => return self.encode_connect(c, dst),
             _ => {}
