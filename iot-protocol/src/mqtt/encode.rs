@@ -552,6 +552,7 @@ fn check_id(packet_id: u16) -> Result<(), EncodeError> {
     }
 }
 
+#[inline(always)]
 fn plan_connect(c: &Connect) -> Result<Plan, EncodeError> {
     let v5 = c.protocol_version == ProtocolVersion::V5;
     let props = if v5 {
@@ -596,6 +597,7 @@ fn plan_connect(c: &Connect) -> Result<Plan, EncodeError> {
     })
 }
 
+#[inline(always)]
 fn write_connect(c: &Connect, plan: Plan, dst: &mut BytesMut) {
     let v5 = c.protocol_version == ProtocolVersion::V5;
     let mut flags = u8::from(c.clean_start) << 1;

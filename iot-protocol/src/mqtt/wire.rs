@@ -78,7 +78,7 @@ pub(crate) fn field_len(len: usize) -> Result<usize, EncodeError> {
 }
 
 /// Checks an outgoing UTF-8 string (no U+0000, length) and returns its encoded size.
-#[inline]
+#[inline(always)]
 pub(crate) fn string_len(s: &str) -> Result<usize, EncodeError> {
     if has_nul(s.as_bytes()) {
         return Err(EncodeError::NullCharacter);
