@@ -238,7 +238,7 @@ impl Encoder {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn plan_subscribe(&self, s: &Subscribe) -> Result<Plan, EncodeError> {
         let v5 = self.v5();
         check_id(s.packet_id)?;
@@ -276,7 +276,7 @@ impl Encoder {
     }
 
     /// A SUBSCRIBE after its fixed header.
-    #[inline]
+    #[inline(always)]
     fn write_subscribe_body(&self, s: &Subscribe, plan: Plan, dst: &mut BytesMut) {
         dst.put_u16(s.packet_id);
         if self.v5() {
