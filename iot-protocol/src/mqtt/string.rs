@@ -165,9 +165,56 @@ impl fmt::Display for MqttString {
     }
 }
 
-/// Implements the read-only string traits shared by [`TopicName`] and [`TopicFilter`].
+/// The constructors, accessors and string traits shared by [`TopicName`] and [`TopicFilter`]:
+/// `$check` is the rule set of `crate::topic` the type stands for, `$what` its name in docs and
+/// messages.
 macro_rules! checked_str_impls {
-    ($name:ident) => {
+    ($name:ident, $check:ident, $what:literal) => {
+        impl $name {
+            #[doc = concat!("Checks `s` against the ", $what, " rules and keeps it (without copying")]
+            /// an [`MqttString`] or `Bytes`-backed input).
+            #[inline]
+            pub fn new(s: impl Into<MqttString>) -> Result<Self, TopicError> {
+                let s = s.into();
+                crate::topic::$check(&s)?;
+                Ok(Self(s))
+            }
+
+            #[doc = concat!("A ", $what, " from a `'static` literal, without allocating.")]
+            ///
+            /// # Panics
+            #[doc = concat!("If `s` breaks a ", $what, " rule: meant for literals, like the")]
+            /// `from_static` constructors elsewhere. Use `new` for anything that is not a
+            /// literal.
+            #[allow(clippy::panic)]
+            pub fn from_static(s: &'static str) -> Self {
+                match Self::new(MqttString::from_static(s)) {
+                    Ok(t) => t,
+                    Err(e) => panic!("invalid {} {s:?}: {e}", $what),
+                }
+            }
+
+            /// The string.
+            pub fn as_str(&self) -> &str {
+                self.0.as_str()
+            }
+
+            /// The string as an [`MqttString`].
+            pub fn as_mqtt_str(&self) -> &MqttString {
+                &self.0
+            }
+
+            /// The underlying bytes (shared with the frame it was decoded from).
+            pub fn as_bytes(&self) -> &Bytes {
+                self.0.as_bytes()
+            }
+
+            /// Unwraps the string.
+            pub fn into_inner(self) -> MqttString {
+                self.0
+            }
+        }
+
         impl Deref for $name {
             type Target = str;
             fn deref(&self) -> &str {
@@ -297,28 +344,6 @@ macro_rules! checked_str_impls {
 pub struct TopicName(MqttString);
 
 impl TopicName {
-    /// Checks `name` against the topic name rules and keeps it (without copying an
-    /// [`MqttString`] or `Bytes`-backed input).
-    #[inline]
-    pub fn new(name: impl Into<MqttString>) -> Result<Self, TopicError> {
-        let name = name.into();
-        crate::topic::validate_topic_name(&name)?;
-        Ok(Self(name))
-    }
-
-    /// A name from a `'static` literal, without allocating.
-    ///
-    /// # Panics
-    /// If `name` breaks a topic name rule: meant for literals, like `from_static` constructors
-    /// elsewhere. Use [`TopicName::new`] for anything that is not a literal.
-    #[allow(clippy::panic)]
-    pub fn from_static(name: &'static str) -> Self {
-        match Self::new(MqttString::from_static(name)) {
-            Ok(t) => t,
-            Err(e) => panic!("invalid topic name {name:?}: {e}"),
-        }
-    }
-
     /// The empty name a PUBLISH with a Topic Alias sends instead of the topic (5.0 §3.3.2.3.4).
     pub const fn empty() -> Self {
         Self(MqttString::new())
@@ -331,29 +356,9 @@ impl TopicName {
         debug_assert!(name.is_empty() || crate::topic::validate_topic_name(&name).is_ok());
         Self(name)
     }
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
-    }
-
-    /// The name as an [`MqttString`].
-    pub fn as_mqtt_str(&self) -> &MqttString {
-        &self.0
-    }
-
-    /// The underlying bytes (shared with the frame it was decoded from).
-    pub fn as_bytes(&self) -> &Bytes {
-        self.0.as_bytes()
-    }
-
-    /// Unwraps the string.
-    pub fn into_inner(self) -> MqttString {
-        self.0
-    }
 }
 
-checked_str_impls!(TopicName);
+checked_str_impls!(TopicName, validate_topic_name, "topic name");
 
 /// A SUBSCRIBE or UNSUBSCRIBE topic filter whose rules were checked when it was made
 /// (3.1.1 §4.7, 5.0 §4.7 and, for `$share/{group}/{filter}`, §4.8.2): not empty, at most
@@ -375,28 +380,6 @@ checked_str_impls!(TopicName);
 pub struct TopicFilter(MqttString);
 
 impl TopicFilter {
-    /// Checks `filter` against the topic filter rules and keeps it (without copying an
-    /// [`MqttString`] or `Bytes`-backed input).
-    #[inline]
-    pub fn new(filter: impl Into<MqttString>) -> Result<Self, TopicError> {
-        let filter = filter.into();
-        crate::topic::validate_topic_filter(&filter)?;
-        Ok(Self(filter))
-    }
-
-    /// A filter from a `'static` literal, without allocating.
-    ///
-    /// # Panics
-    /// If `filter` breaks a topic filter rule: meant for literals. Use [`TopicFilter::new`] for
-    /// anything that is not a literal.
-    #[allow(clippy::panic)]
-    pub fn from_static(filter: &'static str) -> Self {
-        match Self::new(MqttString::from_static(filter)) {
-            Ok(t) => t,
-            Err(e) => panic!("invalid topic filter {filter:?}: {e}"),
-        }
-    }
-
     /// Wraps a string the caller has already checked against the topic filter rules.
     #[inline]
     pub(crate) fn from_checked(filter: MqttString) -> Self {
@@ -408,26 +391,6 @@ impl TopicFilter {
     pub fn is_shared(&self) -> bool {
         self.0.starts_with(crate::topic::SHARE_PREFIX)
     }
-
-    /// The filter.
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
-    }
-
-    /// The filter as an [`MqttString`].
-    pub fn as_mqtt_str(&self) -> &MqttString {
-        &self.0
-    }
-
-    /// The underlying bytes (shared with the frame it was decoded from).
-    pub fn as_bytes(&self) -> &Bytes {
-        self.0.as_bytes()
-    }
-
-    /// Unwraps the string.
-    pub fn into_inner(self) -> MqttString {
-        self.0
-    }
 }
 
-checked_str_impls!(TopicFilter);
+checked_str_impls!(TopicFilter, validate_topic_filter, "topic filter");
