@@ -298,3 +298,37 @@ fn structural_rules() {
         );
     }
 }
+
+/// `from_static` is for literals: a literal that breaks a rule is a bug in the caller and
+/// panics with the rule's name, instead of producing a value the encoder would trust.
+#[test]
+#[should_panic(expected = "invalid topic name \"a/+/b\"")]
+fn topic_name_from_static_refuses_a_wildcard() {
+    let _ = TopicName::from_static("a/+/b");
+}
+
+#[test]
+#[should_panic(expected = "invalid topic filter \"a/#/b\"")]
+fn topic_filter_from_static_refuses_a_misplaced_hash() {
+    let _ = TopicFilter::from_static("a/#/b");
+}
+
+/// The checked types convert both ways without losing the check or the bytes.
+#[test]
+fn checked_topic_conversions() {
+    let name: TopicName = "sensors/1/temp".parse().unwrap();
+    assert_eq!(
+        name,
+        TopicName::try_from(String::from("sensors/1/temp")).unwrap()
+    );
+    assert_eq!(MqttString::from(name.clone()), "sensors/1/temp");
+    assert_eq!(
+        TopicName::try_from(MqttString::from("a/#")),
+        Err(TopicError::WildcardInTopicName)
+    );
+    let filter = TopicFilter::try_from("$share/g/sensors/+").unwrap();
+    assert!(filter.is_shared());
+    assert_eq!(filter.as_str(), "$share/g/sensors/+");
+    assert_eq!(filter.into_inner(), "$share/g/sensors/+");
+    assert!(!TopicFilter::from_static("sensors/#").is_shared());
+}
