@@ -91,9 +91,32 @@ impl Encoder {
             _ => {}
         }
         let plan = self.plan(packet)?;
+        self.emit(packet.packet_type(), plan, dst, |dst| {
+            self.write_body(packet, plan, dst);
+        })
+    }
+
+    /// Checks the size in `plan`, reserves it, writes the fixed header of a `packet_type`
+    /// packet (every type but PUBLISH, whose flags carry its header fields) and then `body`.
+    #[inline(always)]
+    fn emit(
+        &self,
+        packet_type: PacketType,
+        plan: Plan,
+        dst: &mut BytesMut,
+        body: impl FnOnce(&mut BytesMut),
+    ) -> Result<(), EncodeError> {
         let total = self.total(plan.remaining)?;
         dst.reserve(total);
-        self.write(packet, plan, dst);
+        // 3.1.1 §2.2.2, 5.0 §2.1.3: PUBREL, SUBSCRIBE and UNSUBSCRIBE have the flags 0b0010,
+        // every other packet but PUBLISH 0.
+        let flags = match packet_type {
+            PacketType::PubRel | PacketType::Subscribe | PacketType::Unsubscribe => 0b0010,
+            _ => 0,
+        };
+        dst.put_u8((packet_type as u8) << 4 | flags);
+        wire::put_vbi(dst, plan.remaining);
+        body(dst);
         Ok(())
     }
 
@@ -230,12 +253,9 @@ impl Encoder {
     #[inline]
     fn encode_subscribe(&self, s: &Subscribe, dst: &mut BytesMut) -> Result<(), EncodeError> {
         let plan = self.plan_subscribe(s)?;
-        let total = self.total(plan.remaining)?;
-        dst.reserve(total);
-        dst.put_u8((PacketType::Subscribe as u8) << 4 | 0b0010);
-        wire::put_vbi(dst, plan.remaining);
-        self.write_subscribe_body(s, plan, dst);
-        Ok(())
+        self.emit(PacketType::Subscribe, plan, dst, |dst| {
+            self.write_subscribe_body(s, plan, dst);
+        })
     }
 
     #[inline(always)]
@@ -298,12 +318,9 @@ impl Encoder {
     #[inline]
     fn encode_connect(&self, c: &Connect, dst: &mut BytesMut) -> Result<(), EncodeError> {
         let plan = plan_connect(c)?;
-        let total = self.total(plan.remaining)?;
-        dst.reserve(total);
-        dst.put_u8((PacketType::Connect as u8) << 4);
-        wire::put_vbi(dst, plan.remaining);
-        write_connect(c, plan, dst);
-        Ok(())
+        self.emit(PacketType::Connect, plan, dst, |dst| {
+            write_connect(c, plan, dst)
+        })
     }
 
     fn plan(&self, packet: &Packet) -> Result<Plan, EncodeError> {
@@ -459,14 +476,15 @@ impl Encoder {
         })
     }
 
-    fn write(&self, packet: &Packet, plan: Plan, dst: &mut BytesMut) {
+    /// Everything of `packet` after its fixed header. PUBLISH, SUBSCRIBE and CONNECT have
+    /// paths of their own in [`Encoder::encode`] and never come here (a PUBLISH writes its own
+    /// fixed header, whose flags are its DUP, QoS and RETAIN).
+    fn write_body(&self, packet: &Packet, plan: Plan, dst: &mut BytesMut) {
+        debug_assert!(!matches!(
+            packet,
+            Packet::Publish(_) | Packet::Subscribe(_) | Packet::Connect(_)
+        ));
         let v5 = self.v5();
-        let flags = match packet {
-            Packet::PubRel(_) | Packet::Subscribe(_) | Packet::Unsubscribe(_) => 0b0010,
-            _ => 0,
-        };
-        dst.put_u8((packet.packet_type() as u8) << 4 | flags);
-        wire::put_vbi(dst, plan.remaining);
         let ack = |dst: &mut BytesMut, id: u16, code: u8, props: &Properties| {
             dst.put_u16(id);
             if plan.remaining > 2 {
@@ -477,8 +495,7 @@ impl Encoder {
             }
         };
         match packet {
-            Packet::Connect(c) => write_connect(c, plan, dst),
-            Packet::Publish(p) => self.write_publish(p, plan, dst),
+            Packet::Connect(_) | Packet::Publish(_) | Packet::Subscribe(_) => {}
             Packet::ConnAck(c) => {
                 dst.put_u8(u8::from(c.session_present));
                 let code = if v5 {
@@ -495,7 +512,6 @@ impl Encoder {
             Packet::PubRec(a) => ack(dst, a.packet_id, a.reason_code.as_u8(), &a.properties),
             Packet::PubRel(a) => ack(dst, a.packet_id, a.reason_code.as_u8(), &a.properties),
             Packet::PubComp(a) => ack(dst, a.packet_id, a.reason_code.as_u8(), &a.properties),
-            Packet::Subscribe(s) => self.write_subscribe_body(s, plan, dst),
             Packet::SubAck(s) => {
                 dst.put_u16(s.packet_id);
                 if v5 {
