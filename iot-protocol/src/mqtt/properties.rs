@@ -1000,6 +1000,28 @@ impl Properties {
         Ok(n)
     }
 
+    /// Writes the inline properties only, in ascending identifier order (for a set without
+    /// an out-of-line block).
+    #[inline]
+    fn write_inline(&self, dst: &mut BytesMut) {
+        if self.set & PFI != 0 {
+            dst.put_u8(PropertyId::PayloadFormatIndicator as u8);
+            dst.put_u8(u8::from(self.payload_format_indicator == 1));
+        }
+        if self.set & MEI != 0 {
+            dst.put_u8(PropertyId::MessageExpiryInterval as u8);
+            dst.put_u32(self.message_expiry_interval);
+        }
+        if self.set & WDI != 0 {
+            dst.put_u8(PropertyId::WillDelayInterval as u8);
+            dst.put_u32(self.will_delay_interval);
+        }
+        if self.set & TA != 0 {
+            dst.put_u8(PropertyId::TopicAlias as u8);
+            dst.put_u16(self.topic_alias);
+        }
+    }
+
     /// Writes the Property Length `len` (from [`Self::encoded_len`]) and the properties, in
     /// ascending identifier order with the User Properties in their own order.
     pub(crate) fn write(&self, len: usize, dst: &mut BytesMut) {
@@ -1008,7 +1030,11 @@ impl Properties {
             return;
         }
         let id = |dst: &mut BytesMut, id: PropertyId| dst.put_u8(id as u8);
-        let m = self.more();
+        let Some(m) = self.more.as_deref() else {
+            // Only the inline properties: a Will's delay, a PUBLISH's expiry or alias.
+            self.write_inline(dst);
+            return;
+        };
         if let Some(v) = self.payload_format_indicator() {
             id(dst, PropertyId::PayloadFormatIndicator);
             dst.put_u8(v as u8);
