@@ -180,7 +180,7 @@ impl Encoder {
         // which is what a broker must do when it forwards a 5.0 message to a 3.1.1 subscriber.
         let props = if v5 && !p.properties.is_bare() {
             p.properties
-                .encoded_len(PropertyContext::Packet(PacketType::Publish))?
+                .encoded_len_inline_first(PropertyContext::Packet(PacketType::Publish))?
         } else {
             0
         };
@@ -242,7 +242,7 @@ impl Encoder {
                 // An empty property list is its one-byte length.
                 dst.put_u8(0);
             } else {
-                p.properties.write(plan.props, dst);
+                p.properties.write_inline_first(plan.props, dst);
             }
         }
         dst.put_slice(&p.payload);
@@ -585,7 +585,9 @@ fn plan_connect(c: &Connect) -> Result<Plan, EncodeError> {
     let mut will_props = 0;
     if let Some(w) = &c.will {
         if v5 {
-            will_props = w.properties.encoded_len(PropertyContext::Will)?;
+            will_props = w
+                .properties
+                .encoded_len_inline_first(PropertyContext::Will)?;
             n += wire::vbi_len(will_props) + will_props;
         } else if !w.properties.is_empty() {
             return Err(EncodeError::PropertiesNotInVersion);
@@ -646,7 +648,7 @@ fn write_connect(c: &Connect, plan: Plan, dst: &mut BytesMut) {
     wire::put_field(dst, c.client_id.as_bytes());
     if let Some(w) = &c.will {
         if v5 {
-            w.properties.write(plan.will_props, dst);
+            w.properties.write_inline_first(plan.will_props, dst);
         }
         wire::put_field(dst, w.topic.as_bytes());
         wire::put_field(dst, &w.payload);

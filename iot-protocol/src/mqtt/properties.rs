@@ -274,6 +274,19 @@ impl More {
     };
 }
 
+/// The encoder's check that property `id` may appear in `context`.
+#[inline(always)]
+fn check_allowed(id: PropertyId, context: PropertyContext) -> Result<(), EncodeError> {
+    if id.allowed_in(context) {
+        Ok(())
+    } else {
+        Err(EncodeError::PropertyNotAllowed {
+            id: id as u8,
+            packet_type: context.packet_type(),
+        })
+    }
+}
+
 /// The block every property-less set reads through.
 static EMPTY_MORE: More = More::EMPTY;
 
@@ -851,20 +864,54 @@ impl Properties {
         Ok(())
     }
 
+    /// As [`Self::encoded_len`], with the size of a set that has no out-of-line block (no
+    /// properties, or only inline ones, as in most Wills) worked out in the caller.
+    #[inline(always)]
+    pub(crate) fn encoded_len_inline_first(
+        &self,
+        context: PropertyContext,
+    ) -> Result<usize, EncodeError> {
+        if self.more.is_none() {
+            self.inline_len(context)
+        } else {
+            self.encoded_len(context)
+        }
+    }
+
+    /// The size of the inline properties, each checked against `context`.
+    #[inline(always)]
+    fn inline_len(&self, context: PropertyContext) -> Result<usize, EncodeError> {
+        let check = |id: PropertyId| check_allowed(id, context);
+        let mut n = 0;
+        if self.set & PFI != 0 {
+            check(PropertyId::PayloadFormatIndicator)?;
+            n += 2;
+        }
+        if self.set & MEI != 0 {
+            check(PropertyId::MessageExpiryInterval)?;
+            n += 5;
+        }
+        if self.set & WDI != 0 {
+            check(PropertyId::WillDelayInterval)?;
+            n += 5;
+        }
+        if self.set & TA != 0 {
+            if self.topic_alias == 0 {
+                return Err(EncodeError::InvalidPropertyValue(
+                    PropertyId::TopicAlias as u8,
+                ));
+            }
+            check(PropertyId::TopicAlias)?;
+            n += 3;
+        }
+        Ok(n)
+    }
+
     /// Checks every set property against `context` and the value rules, and returns the size
     /// of the property list without its Property Length prefix.
     pub(crate) fn encoded_len(&self, context: PropertyContext) -> Result<usize, EncodeError> {
-        let mut n = 0usize;
-        let check = |id: PropertyId| {
-            if id.allowed_in(context) {
-                Ok(())
-            } else {
-                Err(EncodeError::PropertyNotAllowed {
-                    id: id as u8,
-                    packet_type: context.packet_type(),
-                })
-            }
-        };
+        let mut n = self.inline_len(context)?;
+        let check = |id: PropertyId| check_allowed(id, context);
         macro_rules! fixed {
             ($s:expr, $field:ident, $id:ident, $size:expr) => {
                 if $s.$field.is_some() {
@@ -888,27 +935,6 @@ impl Properties {
                     n += 1 + wire::field_len(b.len())?;
                 }
             };
-        }
-        if self.set & PFI != 0 {
-            check(PropertyId::PayloadFormatIndicator)?;
-            n += 2;
-        }
-        if self.set & MEI != 0 {
-            check(PropertyId::MessageExpiryInterval)?;
-            n += 5;
-        }
-        if self.set & WDI != 0 {
-            check(PropertyId::WillDelayInterval)?;
-            n += 5;
-        }
-        if self.set & TA != 0 {
-            if self.topic_alias == 0 {
-                return Err(EncodeError::InvalidPropertyValue(
-                    PropertyId::TopicAlias as u8,
-                ));
-            }
-            check(PropertyId::TopicAlias)?;
-            n += 3;
         }
         // The out-of-line block exists only when one of its properties was ever set.
         let Some(m) = self.more.as_deref() else {
@@ -1019,6 +1045,17 @@ impl Properties {
         if self.set & TA != 0 {
             dst.put_u8(PropertyId::TopicAlias as u8);
             dst.put_u16(self.topic_alias);
+        }
+    }
+
+    /// As [`Self::write`], with a set that has no out-of-line block written in the caller.
+    #[inline(always)]
+    pub(crate) fn write_inline_first(&self, len: usize, dst: &mut BytesMut) {
+        if self.more.is_none() {
+            wire::put_vbi(dst, len);
+            self.write_inline(dst);
+        } else {
+            self.write(len, dst);
         }
     }
 
