@@ -34,9 +34,9 @@
 //! - The MQTT decoder wraps a received string whose bytes its own scan has just proved to be
 //!   ASCII as a `MqttString` without having `bytestring` check the UTF-8 a second time
 //!   (`MqttString::from_ascii_unchecked`, with a debug assertion that the tests and the fuzz
-//!   smoke runs exercise). It is called from the three places that read strings
-//!   (`Reader::string`, `topic_filter`, and the PUBLISH topic), each right after the scan that
-//!   proves it.
+//!   smoke runs exercise). It is reached from the places that read strings (`Reader::string`,
+//!   `topic_filter`, and `PublishAt::build` for the PUBLISH topic of both the short and the
+//!   general PUBLISH path), each right after the scan that proves it.
 //! - On x86-64, the topic filter scan compares 16 bytes at a time with SSE2 instructions
 //!   (`topic::scan`, `sse2::block_masks`). SSE2 is part of the x86-64 baseline and the code is
 //!   compiled only when the build enables it; the call is `unsafe` only because the function

@@ -41,6 +41,63 @@ impl FixedHeader {
     }
 }
 
+/// Where the parts of a checked PUBLISH are in its frame, and its header fields: what is left
+/// to do is to make the packet, which both PUBLISH paths do here.
+struct PublishAt {
+    /// Length of the whole frame.
+    total: usize,
+    /// The fixed header's flags (checked).
+    flags: u8,
+    packet_id: u16,
+    topic_at: usize,
+    topic_len: usize,
+    payload_at: usize,
+}
+
+impl PublishAt {
+    /// The packet, for a topic name whose bytes were all found below 0x80 (and to hold none of
+    /// U+0000, `+` and `#`, or to be the empty name allowed with a Topic Alias).
+    ///
+    /// # Safety
+    /// Every byte of `frame[topic_at..topic_at + topic_len]` must be below 0x80.
+    #[allow(unsafe_code)]
+    #[inline(always)]
+    unsafe fn build(&self, frame: Bytes, properties: Properties) -> Packet {
+        // SAFETY: the caller guarantees these bytes are ASCII, which is what
+        // `from_ascii_unchecked` requires.
+        let topic = unsafe {
+            MqttString::from_ascii_unchecked(
+                frame.slice(self.topic_at..self.topic_at + self.topic_len),
+            )
+        };
+        self.build_with(topic, frame, properties)
+    }
+
+    /// The packet, with its topic name already made.
+    #[inline(always)]
+    fn build_with(&self, topic: MqttString, frame: Bytes, properties: Properties) -> Packet {
+        let flags = self.flags;
+        let mut payload = frame;
+        payload.advance(self.payload_at);
+        Packet::Publish(Publish {
+            dup: flags & 0b1000 != 0,
+            // QoS 3 was refused with the fixed header.
+            qos: match (flags >> 1) & 0b11 {
+                0 => QoS::AtMostOnce,
+                1 => QoS::AtLeastOnce,
+                _ => QoS::ExactlyOnce,
+            },
+            retain: flags & 0b0001 != 0,
+            // The name rules were checked (or it is the empty name of a PUBLISH with a Topic
+            // Alias, which the general path allows only then).
+            topic: TopicName::from_checked(topic),
+            packet_id: self.packet_id,
+            properties,
+            payload,
+        })
+    }
+}
+
 /// A streaming MQTT decoder (see the [module documentation](super) for the entry points).
 ///
 /// The decoder holds two settings and no buffer: the protocol version (learnt from a decoded
@@ -130,6 +187,12 @@ impl Decoder {
     /// borrows them (no copy). After an error the connection should be closed: the bytes of a
     /// complete malformed packet have been consumed, those of a bad fixed header have not.
     pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Packet>, DecodeError> {
+        if let Some(at) = self.plain_publish(src) {
+            let frame = src.split_to(at.total).freeze();
+            // SAFETY: `plain_publish` accepts only a topic name whose bytes it found ASCII.
+            #[allow(unsafe_code)]
+            return Ok(Some(unsafe { at.build(frame, Properties::new()) }));
+        }
         let Some(h) = self.header(src)? else {
             return Ok(None);
         };
@@ -145,6 +208,12 @@ impl Decoder {
 
     /// As [`Decoder::decode`], for input already held in [`Bytes`].
     pub fn decode_bytes(&mut self, src: &mut Bytes) -> Result<Option<Packet>, DecodeError> {
+        if let Some(at) = self.plain_publish(src) {
+            let frame = src.split_to(at.total);
+            // SAFETY: `plain_publish` accepts only a topic name whose bytes it found ASCII.
+            #[allow(unsafe_code)]
+            return Ok(Some(unsafe { at.build(frame, Properties::new()) }));
+        }
         let Some(h) = self.header(src)? else {
             return Ok(None);
         };
@@ -230,30 +299,87 @@ impl Decoder {
         if topic_len == 0 && properties.topic_alias().is_none() {
             return Err(DecodeError::InvalidTopicName(TopicError::Empty));
         }
-        let payload_start = r.position();
-        let topic = if topic_ascii {
+        let at = PublishAt {
+            total: frame.len(),
+            flags,
+            packet_id,
+            topic_at,
+            topic_len,
+            payload_at: r.position(),
+        };
+        if topic_ascii {
             // SAFETY: `topic_name` reports `true` only when its scan of exactly these bytes
             // found every one of them below 0x80.
             #[allow(unsafe_code)]
-            unsafe {
-                r.ascii_string_at(topic_at, topic_len)
-            }
-        } else {
-            r.utf8_string_at(topic_at, topic_len)?
+            return Ok(Some(unsafe { at.build(frame, properties) }));
+        }
+        // A name with non-ASCII bytes: the full UTF-8 check (rare, so not on the path above).
+        let topic = r.utf8_string_at(topic_at, topic_len)?;
+        Ok(Some(at.build_with(topic, frame, properties)))
+    }
+
+    /// The common PUBLISH, recognised from the first bytes of `src` without consuming them: a
+    /// complete packet with a one- or two-byte Remaining Length within the size limit, a
+    /// non-empty plain ASCII topic name (no U+0000, `+` or `#`), a non-zero packet identifier
+    /// when QoS > 0 and, in 5.0, an empty property list. `None` for anything else, which the
+    /// general path then decodes or refuses with its specific error; what this path accepts,
+    /// the general path accepts too, with the same result (a property test checks that).
+    #[inline(always)]
+    fn plain_publish(&self, src: &[u8]) -> Option<PublishAt> {
+        let version = self.version?;
+        let (&b0, rest) = src.split_first()?;
+        // Type 3; QoS 3 and DUP with QoS 0 are left to the general path's errors.
+        let qos = (b0 >> 1) & 0b11;
+        if b0 >> 4 != PacketType::Publish as u8 || qos == 3 || (qos == 0 && b0 & 0b1000 != 0) {
+            return None;
+        }
+        let (rl, header_len) = match *rest {
+            [b1, ..] if b1 < 0x80 => (usize::from(b1), 2),
+            [b1, b2, ..] if b2 < 0x80 => (usize::from(b1 & 0x7F) | usize::from(b2) << 7, 3),
+            _ => return None,
         };
-        let mut payload = frame;
-        payload.advance(payload_start);
-        Ok(Some(Packet::Publish(Publish {
-            dup: flags & 0b1000 != 0,
-            qos,
-            retain: flags & 0b0001 != 0,
-            // `Reader::topic_name` has checked the name rules (or it is the empty name of a
-            // PUBLISH with a Topic Alias, allowed above).
-            topic: TopicName::from_checked(topic),
+        let total = header_len + rl;
+        // At most 3 + 16 383 bytes, so the conversion cannot fail.
+        if total > src.len() || u32::try_from(total).ok()? > self.max_packet_size {
+            return None;
+        }
+        let body = &src[header_len..total];
+        let [hi, lo, ref rest @ ..] = *body else {
+            return None;
+        };
+        let topic_len = usize::from(u16::from_be_bytes([hi, lo]));
+        if topic_len == 0 || topic_len > rest.len() {
+            return None;
+        }
+        let (topic, rest) = rest.split_at(topic_len);
+        if !crate::topic::scan::is_plain_ascii_name(topic) {
+            return None;
+        }
+        let (packet_id, rest) = if qos == 0 {
+            (0, rest)
+        } else {
+            let [hi, lo, ref rest @ ..] = *rest else {
+                return None;
+            };
+            let id = u16::from_be_bytes([hi, lo]);
+            if id == 0 {
+                return None;
+            }
+            (id, rest)
+        };
+        let rest = match (version, rest) {
+            (ProtocolVersion::V311, rest) => rest,
+            (ProtocolVersion::V5, [0, rest @ ..]) => rest,
+            (ProtocolVersion::V5, _) => return None,
+        };
+        Some(PublishAt {
+            total,
+            flags: b0 & 0x0F,
             packet_id,
-            properties,
-            payload,
-        })))
+            topic_at: header_len + 2,
+            topic_len,
+            payload_at: total - rest.len(),
+        })
     }
 
     fn version(&self) -> Result<ProtocolVersion, DecodeError> {
