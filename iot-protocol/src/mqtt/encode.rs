@@ -301,16 +301,23 @@ impl Encoder {
         dst.put_u16(s.packet_id);
         if self.v5() {
             s.properties.write(plan.props, dst);
-        }
-        for sub in &s.subscriptions {
-            wire::put_field(dst, sub.filter.as_bytes());
-            let o = &sub.options;
-            dst.put_u8(
-                (o.retain_handling as u8) << 4
-                    | u8::from(o.retain_as_published) << 3
-                    | u8::from(o.no_local) << 2
-                    | o.qos as u8,
-            );
+            for sub in &s.subscriptions {
+                wire::put_field(dst, sub.filter.as_bytes());
+                let o = &sub.options;
+                dst.put_u8(
+                    (o.retain_handling as u8) << 4
+                        | u8::from(o.retain_as_published) << 3
+                        | u8::from(o.no_local) << 2
+                        | o.qos as u8,
+                );
+            }
+        } else {
+            // In 3.1.1 the options byte is the QoS alone: the size pass refused the 5.0
+            // options.
+            for sub in &s.subscriptions {
+                wire::put_field(dst, sub.filter.as_bytes());
+                dst.put_u8(sub.options.qos as u8);
+            }
         }
     }
 
