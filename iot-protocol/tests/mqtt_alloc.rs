@@ -25,15 +25,20 @@ fn stream(version: ProtocolVersion) -> BytesMut {
         vec![0x5a; 1024],
     );
     p.qos = QoS::AtLeastOnce;
-    if version == ProtocolVersion::V5 {
-        p.properties = Properties::new()
-            .with_message_expiry_interval(3600)
-            .with_topic_alias(3);
-    }
+    let with_props = Properties::new()
+        .with_message_expiry_interval(3600)
+        .with_topic_alias(3);
     let enc = Encoder::new(version);
     let mut buf = BytesMut::new();
     for i in 0..N {
         p.packet_id = u16::try_from(i % 100 + 1).unwrap();
+        // In 5.0 every other PUBLISH carries properties, so that both decode paths are counted:
+        // the short one (no properties) and the general one.
+        p.properties = if version == ProtocolVersion::V5 && i % 2 == 0 {
+            with_props.clone()
+        } else {
+            Properties::new()
+        };
         enc.encode(&Packet::Publish(p.clone()), &mut buf).unwrap();
     }
     for i in 0..N {

@@ -259,12 +259,12 @@ impl<'a> Reader<'a> {
     }
 
     /// A PUBLISH Topic Name (3.1.1 §3.3.2.1, 5.0 §3.3.2.1, §4.7.3): checks that it holds no
-    /// U+0000, `+` or `#` and returns where it is in the frame and whether it is all ASCII;
-    /// [`Reader::ascii_string_at`] or [`Reader::utf8_string_at`] then makes the string (the
-    /// caller does that last, right where the
-    /// packet is built, so the string is not moved through temporaries). The common name, plain
-    /// ASCII, is settled by one scan. The `bool` is `true` only when every byte of the name is
-    /// below 0x80: callers rely on that for [`Reader::ascii_string_at`].
+    /// U+0000, `+` or `#` and returns where it is in the frame and whether it is all ASCII; the
+    /// caller makes the string last, right where the packet is built, so that it is not moved
+    /// through temporaries (without a UTF-8 check for an ASCII name, with
+    /// [`Reader::utf8_string_at`] otherwise). The common name, plain ASCII, is settled by one
+    /// scan. The `bool` is `true` only when every byte of the name is below 0x80: callers rely
+    /// on that to skip the UTF-8 check.
     #[inline]
     pub(crate) fn topic_name(&mut self) -> Result<(usize, usize, bool), DecodeError> {
         let len = usize::from(self.u16()?);
