@@ -580,20 +580,7 @@ proptest! {
             f.extend_from_slice(s.as_bytes());
             f
         };
-        let frame = |byte1: u8, body: Vec<u8>| {
-            let mut out = vec![byte1];
-            let mut n = body.len();
-            loop {
-                let b = u8::try_from(n % 128).unwrap();
-                n /= 128;
-                out.push(if n > 0 { b | 0x80 } else { b });
-                if n == 0 {
-                    break;
-                }
-            }
-            out.extend(body);
-            BytesMut::from(&out[..])
-        };
+        let frame = |byte1: u8, body: Vec<u8>| BytesMut::from(&with_fixed_header(byte1, body)[..]);
 
         prop_assert_eq!(TopicFilter::new(s.as_str()).map(|_| ()), validate_topic_filter(&s));
         let mut body = vec![0, 1];
@@ -650,19 +637,24 @@ fn publishish() -> impl Strategy<Value = (ProtocolVersion, Vec<u8>)> {
             }
             body.extend(props);
             body.extend(payload);
-            let mut out = vec![0x30 | flags];
-            let mut n = body.len();
-            loop {
-                let b = u8::try_from(n % 128).unwrap();
-                n /= 128;
-                out.push(if n > 0 { b | 0x80 } else { b });
-                if n == 0 {
-                    break;
-                }
-            }
-            out.extend(body);
-            (v, out)
+            (v, with_fixed_header(0x30 | flags, body))
         })
+}
+
+/// `body` behind a fixed header: the first byte `byte1` and the Remaining Length.
+fn with_fixed_header(byte1: u8, body: Vec<u8>) -> Vec<u8> {
+    let mut out = vec![byte1];
+    let mut n = body.len();
+    loop {
+        let b = u8::try_from(n % 128).unwrap();
+        n /= 128;
+        out.push(if n > 0 { b | 0x80 } else { b });
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(body);
+    out
 }
 
 proptest! {
