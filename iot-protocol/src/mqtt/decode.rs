@@ -231,6 +231,16 @@ impl Decoder {
     /// Returns the packet and the number of bytes it took, or `Ok(None)` if `buf` holds no
     /// complete packet.
     pub fn decode_slice(&mut self, buf: &[u8]) -> Result<Option<(Packet, usize)>, DecodeError> {
+        if let Some(at) = self.plain_publish(buf) {
+            let frame = Bytes::copy_from_slice(&buf[..at.total]);
+            // SAFETY: `plain_publish` accepts only a topic name whose bytes it found ASCII, and
+            // `frame` holds the same bytes at the same offsets.
+            #[allow(unsafe_code)]
+            return Ok(Some((
+                unsafe { at.build(frame, Properties::new()) },
+                at.total,
+            )));
+        }
         let Some(h) = self.header(buf)? else {
             return Ok(None);
         };

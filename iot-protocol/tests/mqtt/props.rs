@@ -662,8 +662,8 @@ proptest! {
 
     /// The streaming entry points take the common PUBLISH by a shorter path than the general
     /// parser. On any PUBLISH-like frame, whole or cut short, and with a size limit the frame may
-    /// exceed, `decode` and `decode_bytes` give what `decode_frame` (the general parser alone)
-    /// gives: the same packet or the same error.
+    /// exceed, `decode`, `decode_bytes` and `decode_slice` give what `decode_frame` (the general
+    /// parser alone) gives: the same packet or the same error.
     #[test]
     fn publish_fast_path_agrees_with_general_parser(
         (v, bytes) in publishish(),
@@ -686,6 +686,10 @@ proptest! {
         }
         let mut b = Bytes::from(bytes.clone());
         prop_assert_eq!(decoder().decode_bytes(&mut b), general.clone().map(Some));
+        prop_assert_eq!(
+            decoder().decode_slice(&bytes),
+            general.clone().map(|p| Some((p, bytes.len())))
+        );
 
         // A prefix is incomplete and consumes nothing, or is refused from its fixed header
         // with the error the whole frame gets.
