@@ -661,44 +661,67 @@ proptest! {
     #![proptest_config(config())]
 
     /// The streaming entry points take the common PUBLISH by a shorter path than the general
-    /// parser. On any PUBLISH-like frame, whole or cut short, and with a size limit the frame may
-    /// exceed, `decode`, `decode_bytes` and `decode_slice` give what `decode_frame` (the general
-    /// parser alone) gives: the same packet or the same error.
+    /// parser. On any PUBLISH-like frame, with or without a known protocol version, with a size
+    /// limit around the frame's size or none, followed by other bytes or cut short, `decode`,
+    /// `decode_bytes` and `decode_slice` give what `decode_frame` (the general parser alone)
+    /// gives on the frame: the same packet or the same error. A decoded packet takes exactly its
+    /// frame and leaves the bytes after it; a prefix gives `Ok(None)` and consumes nothing, or
+    /// the fixed-header error the whole frame gets.
     #[test]
     fn publish_fast_path_agrees_with_general_parser(
         (v, bytes) in publishish(),
+        known in any::<bool>(),
+        limit in prop::option::of(-3i64..=3),
+        after in prop::collection::vec(any::<u8>(), 0..8),
         cut in any::<prop::sample::Index>(),
-        small_limit in any::<bool>(),
     ) {
+        let len = i64::try_from(bytes.len()).unwrap();
         let decoder = || {
-            let mut d = Decoder::with_version(v);
-            if small_limit {
-                d.set_max_packet_size(100);
+            let mut d = if known { Decoder::with_version(v) } else { Decoder::new() };
+            if let Some(delta) = limit {
+                d.set_max_packet_size(u32::try_from((len + delta).max(2)).unwrap());
             }
             d
         };
         let general = decoder().decode_frame(&Bytes::from(bytes.clone()));
-        let mut buf = BytesMut::from(&bytes[..]);
-        let fast = decoder().decode(&mut buf);
-        prop_assert_eq!(&fast, &general.clone().map(Some));
-        if fast.is_ok() {
-            prop_assert!(buf.is_empty());
+        let mut input = bytes.clone();
+        input.extend_from_slice(&after);
+
+        let mut buf = BytesMut::from(&input[..]);
+        let got = decoder().decode(&mut buf);
+        prop_assert_eq!(&got, &general.clone().map(Some));
+        if got.is_ok() {
+            prop_assert_eq!(&buf[..], &after[..]);
         }
-        let mut b = Bytes::from(bytes.clone());
-        prop_assert_eq!(decoder().decode_bytes(&mut b), general.clone().map(Some));
+        let mut b = Bytes::from(input.clone());
+        let got = decoder().decode_bytes(&mut b);
+        prop_assert_eq!(&got, &general.clone().map(Some));
+        if got.is_ok() {
+            prop_assert_eq!(&b[..], &after[..]);
+        }
         prop_assert_eq!(
-            decoder().decode_slice(&bytes),
+            decoder().decode_slice(&input),
             general.clone().map(|p| Some((p, bytes.len())))
         );
 
-        // A prefix is incomplete and consumes nothing, or is refused from its fixed header
-        // with the error the whole frame gets.
         let n = cut.index(bytes.len());
+        let header_error = |e: DecodeError| general.clone().map(|_| ()) == Err(e);
         let mut part = BytesMut::from(&bytes[..n]);
         match decoder().decode(&mut part) {
             Ok(None) => prop_assert_eq!(part.len(), n),
-            Ok(Some(p)) => prop_assert!(false, "prefix of {} bytes gave {:?}", n, p),
-            Err(e) => prop_assert_eq!(Err(e), general.map(|_| ())),
+            Ok(Some(p)) => prop_assert!(false, "decode: prefix of {} bytes gave {:?}", n, p),
+            Err(e) => prop_assert!(header_error(e), "decode: prefix of {} bytes: {:?}", n, e),
+        }
+        let mut part = Bytes::copy_from_slice(&bytes[..n]);
+        match decoder().decode_bytes(&mut part) {
+            Ok(None) => prop_assert_eq!(part.len(), n),
+            Ok(Some(p)) => prop_assert!(false, "decode_bytes: prefix of {} gave {:?}", n, p),
+            Err(e) => prop_assert!(header_error(e), "decode_bytes: prefix of {}: {:?}", n, e),
+        }
+        match decoder().decode_slice(&bytes[..n]) {
+            Ok(None) => {}
+            Ok(Some(p)) => prop_assert!(false, "decode_slice: prefix of {} gave {:?}", n, p),
+            Err(e) => prop_assert!(header_error(e), "decode_slice: prefix of {}: {:?}", n, e),
         }
     }
 }
