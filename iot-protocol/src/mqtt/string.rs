@@ -16,6 +16,13 @@ use crate::topic::TopicError;
 /// MQTT rules on top of that (no U+0000, at most 65 535 bytes, 3.1.1 §1.5.3, 5.0 §1.5.4) are
 /// checked by the decoder on the way in and by the encoder on the way out.
 ///
+/// A decoded string keeps the whole buffer it was received in alive, not just its own bytes.
+/// That is what makes decoding cheap for values that are used and dropped (a PUBLISH on its way
+/// to subscribers), but a value kept for the life of a connection, such as a client identifier
+/// or a subscription's filter, is better copied (`MqttString::from(s.as_str())`, or into a
+/// `Box<str>` as the [session](crate::mqtt::session) types do), so that the receive buffer can
+/// be freed.
+///
 /// ```
 /// use iot_protocol::mqtt::MqttString;
 /// let topic = MqttString::from_static("sensors/temp");
